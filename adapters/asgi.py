@@ -1,0 +1,261 @@
+"""The ASGI adapter (ASGI 3, and ASGI 2 through `bind`): HTTP and lifespan.
+
+Async routes run on the event loop and never leave it. A sync route takes a
+single hop to a worker thread for its whole lifecycle; if it reads the body
+there, each chunk is fetched from the loop with `run_coroutine_threadsafe`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, MutableMapping
+from functools import partial
+from typing import Any, TypeVar
+from urllib.parse import unquote_to_bytes
+
+from werkzeug.datastructures import Headers
+
+from responder.body import Body, ClientDisconnected
+from responder.error_pages import PROBLEM_JSON
+from responder.pipeline import drive_async, drive_sync, finish
+from responder.request import Request
+from responder.response import Response
+
+from .wire import TEST_RAISE_KEY, status_line
+
+__all__ = ["ASGIAdapter"]
+
+log = logging.getLogger("responder.asgi")
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+T = TypeVar("T")
+_DONE = object()
+
+
+class ASGIBodySource:
+    """Reads `http.request` messages; from a worker thread, through the loop."""
+
+    __slots__ = ("_done", "_loop", "_receive")
+
+    def __init__(self, receive: Receive, loop: asyncio.AbstractEventLoop) -> None:
+        self._receive = receive
+        self._loop = loop
+        self._done = False
+
+    async def next_chunk(self) -> bytes:
+        while not self._done:
+            message = await self._receive()
+            kind = message["type"]
+            if kind == "http.request":
+                if not message.get("more_body", False):
+                    self._done = True
+                chunk = message.get("body", b"")
+                if chunk:
+                    return bytes(chunk)
+            elif kind == "http.disconnect":
+                self._done = True
+                raise ClientDisconnected()
+        return b""
+
+    def next_chunk_sync(self) -> bytes:
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is self._loop:
+            raise RuntimeError(
+                "A sync body read (req.*_sync()) was called on the event loop; in async "
+                "handlers use the awaitable forms (await req.content, await req.media())."
+            )
+        return asyncio.run_coroutine_threadsafe(self.next_chunk(), self._loop).result()
+
+
+class _BadRequest(Exception):
+    pass
+
+
+def _path(scope: Scope) -> tuple[str, str]:
+    """Return (root_path, path), the path relative to the mount point."""
+    path: str = scope["path"]
+    root_path: str = scope.get("root_path", "")
+    if "\ufffd" in path and scope.get("raw_path"):
+        try:  # the server replaced bytes that are not UTF-8; refuse them plainly
+            unquote_to_bytes(scope["raw_path"]).decode("utf-8")
+        except UnicodeDecodeError:
+            raise _BadRequest("The request path is not valid UTF-8.") from None
+    if root_path and path.startswith(root_path):
+        path = path[len(root_path) :]
+    return root_path, path
+
+
+def request_from_scope(
+    scope: Scope, receive: Receive, loop: asyncio.AbstractEventLoop, limit: int | None
+) -> Request:
+    """Translate an ASGI HTTP scope into the core's `Request`."""
+    headers = Headers([(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]])
+    raw_length = headers.get("Content-Length")
+    length: int | None = None
+    if raw_length is not None:
+        if not raw_length.isdigit():
+            raise _BadRequest("Content-Length is not a number.")
+        length = int(raw_length)
+    root_path, path = _path(scope)
+    client = scope.get("client")
+    server = scope.get("server")
+    return Request(
+        scope["method"],
+        scope.get("scheme", "http"),
+        (server[0], server[1]) if server else None,
+        root_path,
+        path,
+        scope.get("query_string", b""),
+        headers,
+        client[0] if client else None,
+        body=Body(ASGIBodySource(receive, loop), length, limit),
+        client_port=client[1] if client and client[1] is not None else 0,
+    )
+
+
+def _header_list(resp: Response) -> list[tuple[bytes, bytes]]:
+    return [
+        (name.lower().encode("latin-1"), value.encode("latin-1"))
+        for name, value in resp.headers.items()
+    ]
+
+
+async def _run_sync(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    return await asyncio.to_thread(func, *args, **kwargs)
+
+
+class ASGIAdapter:
+    """Serves an `API` to an ASGI server."""
+
+    def __init__(self, api: Any) -> None:
+        self.api = api
+
+    def bind(self, scope: Scope) -> Callable[[Receive, Send], Awaitable[None]]:
+        """The ASGI 2 form: `app(scope)` returns `instance(receive, send)`."""
+        return partial(self, scope)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self.http(scope, receive, send)
+        elif kind == "lifespan":
+            await self.lifespan(receive, send)
+        elif kind == "websocket":
+            await receive()  # websocket.connect
+            await send({"type": "websocket.close", "code": 1000})
+        else:
+            raise ValueError(f"Unsupported ASGI scope type {kind!r}")
+
+    # -- lifespan -------------------------------------------------------------
+
+    async def lifespan(self, receive: Receive, send: Send) -> None:
+        lifespan = self.api.lifespan
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await lifespan.startup()
+                except Exception as exc:
+                    log.exception("Application startup failed")
+                    await send({"type": "lifespan.startup.failed", "message": repr(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await lifespan.shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    # -- HTTP -----------------------------------------------------------------
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            req = request_from_scope(scope, receive, loop, self.api.settings.max_request_size)
+        except _BadRequest as exc:
+            await self._plain_error(send, 400, str(exc))
+            return
+        resp, lifecycle, is_async = self.api.begin(req)
+        if is_async:
+            await drive_async(lifecycle, _run_sync)
+        else:
+            await asyncio.to_thread(drive_sync, lifecycle, partial(self._from_thread, loop))
+        if resp.unhandled is not None and scope.get("extensions", {}).get(
+            "responder.test", {}
+        ).get("raise_server_exceptions"):
+            raise resp.unhandled
+        await send(
+            {"type": "http.response.start", "status": resp.status_code,
+             "headers": _header_list(resp)}
+        )
+        await self._send_body(resp, send)
+        if resp.tasks:
+            await drive_async(finish(self.api, req, resp), _run_sync)
+
+    @staticmethod
+    def _from_thread(loop: asyncio.AbstractEventLoop, awaitable: Awaitable[T]) -> T:
+        async def wait() -> T:
+            return await awaitable
+
+        return asyncio.run_coroutine_threadsafe(wait(), loop).result()
+
+    @staticmethod
+    async def _send_body(resp: Response, send: Send) -> None:
+        stream = resp.stream_body
+        if stream is None or not resp.send_body:
+            if stream is not None:
+                await _close_stream(stream)
+            body = resp.content if resp.send_body else b""
+            await send({"type": "http.response.body", "body": body or b""})
+            return
+        try:
+            if isinstance(stream, AsyncIterable):
+                async for chunk in stream:
+                    await send(_chunk_message(chunk))
+            elif isinstance(stream, list | tuple):
+                for chunk in stream:
+                    await send(_chunk_message(chunk))
+            else:
+                iterator = iter(stream)
+                while (chunk := await asyncio.to_thread(next, iterator, _DONE)) is not _DONE:
+                    await send(_chunk_message(chunk))
+        finally:
+            await _close_stream(stream)
+        await send({"type": "http.response.body", "body": b""})
+
+    @staticmethod
+    async def _plain_error(send: Send, status: int, detail: str) -> None:
+        import json
+
+        body = json.dumps(
+            {"type": "about:blank", "title": status_line(status)[4:], "status": status,
+             "detail": detail}
+        ).encode()
+        await send(
+            {"type": "http.response.start", "status": status, "headers": [
+                (b"content-type", PROBLEM_JSON.encode()),
+                (b"content-length", str(len(body)).encode()),
+            ]}
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+def _chunk_message(chunk: Any) -> Message:
+    data = chunk.encode("utf-8") if isinstance(chunk, str) else bytes(chunk)
+    return {"type": "http.response.body", "body": data, "more_body": True}
+
+
+async def _close_stream(stream: Iterable[Any] | AsyncIterable[Any]) -> None:
+    aclose = getattr(stream, "aclose", None)
+    if aclose is not None:
+        await aclose()
+        return
+    close = getattr(stream, "close", None)
+    if close is not None:
+        close()

@@ -1,0 +1,238 @@
+"""The WSGI adapter (PEP 3333): `api(environ, start_response)`.
+
+Sync routes run straight through on the server's thread and never touch an
+event loop. Async routes, and async body streams, run on the worker thread's
+own long-lived loop (`loop.py`). Startup runs once, before the first request,
+and shutdown at interpreter exit, since WSGI has no lifespan protocol.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+from collections.abc import AsyncIterable, Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from werkzeug.datastructures import EnvironHeaders
+
+from responder.body import Body
+from responder.error_pages import PROBLEM_JSON
+from responder.pipeline import drive_async, drive_sync, finish
+from responder.request import Request
+from responder.response import Response
+
+from .loop import run_on_thread_loop
+from .wire import TEST_RAISE_KEY, status_line
+
+__all__ = ["WSGIAdapter"]
+
+log = logging.getLogger("responder.wsgi")
+_CHUNK = 64 * 1024
+
+StartResponse = Callable[..., Any]
+
+
+class WSGIBodySource:
+    """Reads `wsgi.input`, never past `Content-Length` (PEP 3333 requires that)."""
+
+    __slots__ = ("_remaining", "_stream")
+
+    def __init__(self, stream: Any, length: int | None) -> None:
+        self._stream = stream
+        self._remaining = length  # None: the server says the input is terminated
+
+    def next_chunk_sync(self) -> bytes:
+        remaining = self._remaining
+        if remaining is None:
+            return bytes(self._stream.read(_CHUNK))
+        if remaining <= 0:
+            return b""
+        data = bytes(self._stream.read(min(_CHUNK, remaining)))
+        self._remaining = remaining - len(data) if data else 0
+        return data
+
+    async def next_chunk(self) -> bytes:
+        # The loop under WSGI serves this one request; a blocking read is fine.
+        return self.next_chunk_sync()
+
+
+class _BadRequest(Exception):
+    """The environ itself is unusable (bad Content-Length, path not UTF-8)."""
+
+
+def _decode_wsgi_str(value: str) -> str:
+    """Undo PEP 3333's latin-1 tunnelling; refuse bytes that are not UTF-8."""
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        raise _BadRequest("The request path is not valid UTF-8.") from None
+
+
+def request_from_environ(environ: dict[str, Any], limit: int | None) -> Request:
+    """Translate a WSGI environ into the core's `Request`."""
+    raw_length = environ.get("CONTENT_LENGTH")
+    length: int | None = None
+    if raw_length:
+        if not raw_length.isdigit():
+            raise _BadRequest("Content-Length is not a number.")
+        length = int(raw_length)
+    if length:
+        source: Any = WSGIBodySource(environ["wsgi.input"], length)
+    elif environ.get("wsgi.input_terminated"):
+        source = WSGIBodySource(environ["wsgi.input"], None)
+    else:
+        source = WSGIBodySource(None, 0)
+    port = environ.get("SERVER_PORT")
+    remote_port = environ.get("REMOTE_PORT")
+    return Request(
+        environ["REQUEST_METHOD"],
+        environ.get("wsgi.url_scheme", "http"),
+        (environ.get("SERVER_NAME", ""), int(port) if port and port.isdigit() else None),
+        _decode_wsgi_str(environ.get("SCRIPT_NAME", "")),
+        _decode_wsgi_str(environ.get("PATH_INFO", "")),
+        environ.get("QUERY_STRING", "").encode("latin-1"),
+        EnvironHeaders(environ),
+        environ.get("REMOTE_ADDR"),
+        body=Body(source, length, limit),
+        client_port=int(remote_port) if remote_port and remote_port.isdigit() else 0,
+    )
+
+
+class _Closing:
+    """A WSGI body whose `close()` also runs the work due after sending."""
+
+    __slots__ = ("_after", "_body")
+
+    def __init__(self, body: Iterable[bytes], after: Callable[[], None]) -> None:
+        self._body = body
+        self._after = after
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._body)
+
+    def close(self) -> None:
+        try:
+            close = getattr(self._body, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self._after()
+
+
+def _sync_chunks(source: Iterable[Any]) -> Iterator[bytes]:
+    try:
+        for chunk in source:
+            yield chunk.encode("utf-8") if isinstance(chunk, str) else bytes(chunk)
+    finally:
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()
+
+
+def _bridged_chunks(source: AsyncIterable[Any]) -> Iterator[bytes]:
+    """Iterate an async body from WSGI, one step at a time on the thread's loop."""
+    iterator = aiter(source)
+    try:
+        while True:
+            try:
+                chunk = run_on_thread_loop(anext(iterator))
+            except StopAsyncIteration:
+                return
+            yield chunk.encode("utf-8") if isinstance(chunk, str) else bytes(chunk)
+    finally:
+        aclose = getattr(iterator, "aclose", None)
+        if aclose is not None:
+            run_on_thread_loop(aclose())
+
+
+class WSGIAdapter:
+    """Serves an `API` to a WSGI server."""
+
+    def __init__(self, api: Any) -> None:
+        self.api = api
+        self._started = False
+        self._startup_error: BaseException | None = None
+        self._lock = threading.Lock()
+
+    # -- lifespan -------------------------------------------------------------
+
+    def _ensure_started(self) -> None:
+        with self._lock:
+            if self._started:
+                return
+            self._started = True
+            try:
+                run_on_thread_loop(self.api.lifespan.startup())
+            except Exception as exc:
+                self._startup_error = exc
+                log.exception("Application startup failed; every request will get a 500")
+                return
+            atexit.register(self._shutdown)
+
+    def _shutdown(self) -> None:
+        if self.api.lifespan.started:
+            run_on_thread_loop(self.api.lifespan.shutdown())
+
+    @contextmanager
+    def lifespan_context(self) -> Iterator[None]:
+        """Run startup now and shutdown on exit (used by the test client)."""
+        with self._lock:
+            run_on_thread_loop(self.api.lifespan.startup())
+            self._started = True
+        try:
+            yield
+        finally:
+            self._shutdown()
+            self._started = False
+
+    # -- requests -------------------------------------------------------------
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if not self._started:
+            self._ensure_started()
+        if self._startup_error is not None:
+            return self._plain_error(start_response, 500, "The application failed to start.")
+        try:
+            req = request_from_environ(environ, self.api.settings.max_request_size)
+        except _BadRequest as exc:
+            return self._plain_error(start_response, 400, str(exc))
+        resp, lifecycle, is_async = self.api.begin(req)
+        if is_async:
+            run_on_thread_loop(drive_async(lifecycle))
+        else:
+            drive_sync(lifecycle, run_on_thread_loop)
+        if resp.unhandled is not None and environ.get(TEST_RAISE_KEY):
+            raise resp.unhandled
+        start_response(status_line(resp.status_code), resp.headers.to_wsgi_list())
+        body = self._body(resp)
+        if resp.tasks:
+            return _Closing(body, lambda: drive_sync(finish(self.api, req, resp), run_on_thread_loop))
+        return body
+
+    @staticmethod
+    def _body(resp: Response) -> Iterable[bytes]:
+        stream = resp.stream_body
+        if not resp.send_body:
+            resp.clear_body()
+            return []
+        if stream is None:
+            return [resp.content or b""]
+        if isinstance(stream, AsyncIterable):
+            return _bridged_chunks(stream)
+        return _sync_chunks(stream)
+
+    @staticmethod
+    def _plain_error(start_response: StartResponse, status: int, detail: str) -> list[bytes]:
+        import json
+
+        body = json.dumps(
+            {"type": "about:blank", "title": status_line(status)[4:], "status": status,
+             "detail": detail}
+        ).encode()
+        start_response(
+            status_line(status),
+            [("Content-Type", PROBLEM_JSON), ("Content-Length", str(len(body)))],
+        )
+        return [body]

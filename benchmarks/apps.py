@@ -1,0 +1,78 @@
+"""The responder apps, written only against the framework's public API.
+
+``responder`` is imported inside the builders rather than at module level so
+the peers can be measured while the core is still being written: a failed
+import becomes a skipped row with a warning, not a crash of the whole run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from benchmarks.harness import Contender
+
+
+def build_sync_api() -> Any:
+    """An API whose handlers are plain functions -- the natural WSGI shape."""
+    import responder
+
+    api = responder.API()
+
+    @api.route("/hello")
+    def hello(req: Any, resp: Any) -> None:
+        resp.media = {"hello": "world"}
+
+    @api.route("/items/{id:int}")
+    def item(req: Any, resp: Any, *, id: int) -> None:
+        resp.media = {"id": id, "q": req.params.get("q")}
+
+    @api.route("/echo", methods=["POST"])
+    def echo(req: Any, resp: Any) -> None:
+        resp.media = req.media_sync()
+
+    return api
+
+
+def build_async_api() -> Any:
+    """An API whose handlers are coroutines -- the natural ASGI shape."""
+    import responder
+
+    api = responder.API()
+
+    @api.route("/hello")
+    async def hello(req: Any, resp: Any) -> None:
+        resp.media = {"hello": "world"}
+
+    @api.route("/items/{id:int}")
+    async def item(req: Any, resp: Any, *, id: int) -> None:
+        resp.media = {"id": id, "q": req.params.get("q")}
+
+    @api.route("/echo", methods=["POST"])
+    async def echo(req: Any, resp: Any) -> None:
+        resp.media = await req.media()
+
+    return api
+
+
+WSGI_APPS: list[Contender] = [
+    Contender(
+        "responder-wsgi", "responder", "wsgi", "responder wsgi", build_sync_api, optional=True
+    ),
+]
+"""responder served over WSGI with sync handlers."""
+
+ASGI_APPS: list[Contender] = [
+    Contender(
+        "responder-asgi", "responder", "asgi", "responder asgi", build_async_api, optional=True
+    ),
+    Contender(
+        "responder-asgi-sync",
+        "responder",
+        "asgi",
+        "responder asgi (sync handlers)",
+        build_sync_api,
+        optional=True,
+        variant="sync handlers",
+    ),
+]
+"""responder over ASGI: async handlers, plus sync handlers to show their cost."""

@@ -1,0 +1,296 @@
+"""`API`: the application object, a registry of routes, hooks and settings.
+
+`API` does no request work itself: routing is the `Router`'s, the lifecycle
+is `pipeline`'s, and the protocols belong to the adapters. Calling the object
+is the one seam to them: two arguments make it a WSGI application, three an
+ASGI 3 application, and one an ASGI 2 application (which is what servers that
+inspect `__call__` end up using).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, TypeVar, overload
+
+from .endpoint import Callee, Endpoint
+from .formats import Codec
+from .hooks import Hooks
+from .lifespan import Lifespan, LifespanFactory
+from .pipeline import Lifecycle, exchange
+from .request import Request, State
+from .response import Response
+from .routing import Route, Router
+from .settings import Settings
+
+if TYPE_CHECKING:
+    from .adapters.testing import TestClient
+
+__all__ = ["API"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+_HOOK_OPTIONS = ("before", "after")
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if callable(value) and not isinstance(value, list | tuple):
+        return [value]
+    return list(value)
+
+
+class API:
+    """A web application that is both a WSGI and an ASGI application.
+
+    Args:
+        lifespan: An async context manager factory called with the API;
+            code before its `yield` runs at startup, after it at shutdown.
+        **options: Settings; see `responder.settings.Settings`.
+    """
+
+    def __init__(self, *, lifespan: LifespanFactory | None = None, **options: Any) -> None:
+        self.settings = Settings(**options)
+        self.router = Router(redirect_slashes=self.settings.redirect_slashes)
+        self.hooks = Hooks()
+        self.lifespan = Lifespan(self, lifespan)
+        self.state = State()
+        self.codec = Codec(
+            ensure_ascii=self.settings.json_ensure_ascii, encoder=self.settings.encoder
+        )
+        self._adapters: dict[str, Any] = {}
+        self._client: TestClient | None = None
+
+    @property
+    def debug(self) -> bool:
+        return self.settings.debug
+
+    # -- routes ---------------------------------------------------------------
+
+    def add_route(
+        self,
+        path: str,
+        endpoint: Any,
+        *,
+        methods: Iterable[str] | None = None,
+        check_existing: bool = True,
+        websocket: bool = False,
+        name: str | None = None,
+        before: Any = None,
+        after: Any = None,
+        status_code: int | None = None,
+    ) -> Route:
+        """Route `path` to a function or class-based view.
+
+        Args:
+            path: Responder path syntax, such as `/items/{id:int}`.
+            endpoint: A function `(req, resp, **params)` or a class with
+                `on_get`/`on_post`/... methods.
+            methods: Methods served; all when omitted (a view: its `on_*`).
+            check_existing: Refuse a second route for the same path.
+            websocket: Route WebSocket connections instead of HTTP requests.
+            name: The name for `url_for`; the function's name by default.
+            before: Hook(s) run before the handler, for this route only.
+            after: Hook(s) run after the handler, before the global ones.
+            status_code: The status the response starts with.
+
+        Raises:
+            ValueError: for a duplicate path or a bad path.
+        """
+        plan = Endpoint(endpoint)
+        allowed = plan.methods if methods is None else frozenset(m.upper() for m in methods)
+        options: dict[str, Any] = {}
+        for key, value in (("before", before), ("after", after)):
+            hooks = [Callee(h) for h in _as_list(value)]
+            if hooks:
+                options[key] = tuple(hooks)
+        if status_code is not None:
+            options["status_code"] = int(status_code)
+        route = Route(
+            path=path,
+            endpoint=plan,
+            methods=allowed,
+            name=name or getattr(endpoint, "__name__", path),
+            websocket=websocket,
+            options=options,
+        )
+        route.is_async = plan.is_async or any(
+            h.is_async for key in _HOOK_OPTIONS for h in options.get(key, ())
+        )
+        return self.router.add(route, check_existing=check_existing)
+
+    def route(
+        self, path: str | None = None, *, before_request: bool = False, **options: Any
+    ) -> Callable[[F], F]:
+        """Decorate a handler or view to route `path` to it (see `add_route`).
+
+        `@api.route(before_request=True)` registers a global before hook instead.
+        """
+
+        def decorator(endpoint: F) -> F:
+            if before_request:
+                self.hooks.before.append(Callee(endpoint))
+            else:
+                if path is None:
+                    raise TypeError("api.route() needs a path unless before_request=True")
+                self.add_route(path, endpoint, **options)
+            return endpoint
+
+        return decorator
+
+    def _method_route(self, method: str, path: str, **options: Any) -> Callable[[F], F]:
+        options.setdefault("check_existing", False)
+        return self.route(path, methods=[method], **options)
+
+    def get(self, path: str, **options: Any) -> Callable[[F], F]:
+        """Route GET (and HEAD) requests for `path`."""
+        return self._method_route("GET", path, **options)
+
+    def post(self, path: str, **options: Any) -> Callable[[F], F]:
+        """Route POST requests for `path`."""
+        return self._method_route("POST", path, **options)
+
+    def put(self, path: str, **options: Any) -> Callable[[F], F]:
+        """Route PUT requests for `path`."""
+        return self._method_route("PUT", path, **options)
+
+    def patch(self, path: str, **options: Any) -> Callable[[F], F]:
+        """Route PATCH requests for `path`."""
+        return self._method_route("PATCH", path, **options)
+
+    def delete(self, path: str, **options: Any) -> Callable[[F], F]:
+        """Route DELETE requests for `path`."""
+        return self._method_route("DELETE", path, **options)
+
+    def url_for(self, endpoint: Any, **params: Any) -> str:
+        """Build the path of a route from its endpoint (or name) and values."""
+        return self.router.url_for(endpoint, params)
+
+    # -- hooks ----------------------------------------------------------------
+
+    @overload
+    def before_request(self, func: F) -> F: ...
+    @overload
+    def before_request(self, func: None = None) -> Callable[[F], F]: ...
+    def before_request(self, func: Any = None) -> Any:
+        """Register a hook run before every handler; usable with or without ()."""
+        return self._register(self.hooks.before, func)
+
+    @overload
+    def after_request(self, func: F) -> F: ...
+    @overload
+    def after_request(self, func: None = None) -> Callable[[F], F]: ...
+    def after_request(self, func: Any = None) -> Any:
+        """Register a hook run after every handler; usable with or without ()."""
+        return self._register(self.hooks.after, func)
+
+    @staticmethod
+    def _register(into: list[Callee], func: Any) -> Any:
+        def decorator(hook: F) -> F:
+            into.append(Callee(hook))
+            return hook
+
+        return decorator if func is None else decorator(func)
+
+    def exception_handler(self, key: type[BaseException] | int) -> Callable[[F], F]:
+        """Decorate `handler(req, resp, exc)` to handle an exception class or status."""
+
+        def decorator(handler: F) -> F:
+            self.add_exception_handler(key, handler)
+            return handler
+
+        return decorator
+
+    def add_exception_handler(
+        self, key: type[BaseException] | int, handler: Callable[..., Any]
+    ) -> None:
+        """Handle an exception class or HTTP status with `handler(req, resp, exc)`."""
+        self.hooks.add_exception_handler(key, handler)
+
+    # -- lifespan -------------------------------------------------------------
+
+    def on_event(self, event: str) -> Callable[[F], F]:
+        """Decorate a handler for the "startup" or "shutdown" event."""
+
+        def decorator(handler: F) -> F:
+            self.lifespan.add(event, handler)
+            return handler
+
+        return decorator
+
+    def add_event_handler(self, event: str, handler: Callable[[], Any]) -> None:
+        """Register a handler for the "startup" or "shutdown" event."""
+        self.lifespan.add(event, handler)
+
+    # -- serving the core to adapters ------------------------------------------
+
+    def begin(self, req: Request) -> tuple[Response, Lifecycle, bool]:
+        """Route `req` and start its lifecycle.
+
+        Returns:
+            The response to fill, the lifecycle to drive, and whether it needs
+            the async driver.
+        """
+        req.api = self
+        match = self.router.match(req.method, req.path)
+        resp = Response()
+        route = match.route
+        is_async = route is not None and route.is_async or self.hooks.any_async
+        return resp, exchange(self, req, resp, match), is_async
+
+    def __call__(self, *args: Any) -> Any:
+        """Serve as WSGI `(environ, start_response)`, ASGI 3 or ASGI 2 `(scope)`."""
+        if len(args) == 3:
+            return self._adapter("asgi")(*args)
+        if len(args) == 2:
+            return self._adapter("wsgi")(*args)
+        if len(args) == 1:
+            return self._adapter("asgi").bind(args[0])
+        raise TypeError("Call an API as WSGI (environ, start_response) or ASGI (scope, ...)")
+
+    def _adapter(self, kind: str) -> Any:
+        adapter = self._adapters.get(kind)
+        if adapter is None:
+            from .adapters import adapter_for  # the one seam into protocol code
+
+            adapter = self._adapters[kind] = adapter_for(kind, self)
+        return adapter
+
+    @property
+    def wsgi_lifespan(self) -> Callable[[], Any]:
+        """A context manager factory running startup/shutdown the WSGI way."""
+        return self._adapter("wsgi").lifespan_context  # type: ignore[no-any-return]
+
+    # -- testing and running --------------------------------------------------
+
+    @property
+    def requests(self) -> TestClient:
+        """A test client for this API over the ASGI adapter."""
+        if self._client is None:
+            self._client = self.test_client()
+        return self._client
+
+    def test_client(
+        self,
+        mode: str = "asgi",
+        base_url: str = "http://testserver",
+        raise_server_exceptions: bool = True,
+        **kwargs: Any,
+    ) -> TestClient:
+        """Build a test client driving this API as WSGI or ASGI."""
+        from .adapters.testing import TestClient
+
+        return TestClient(
+            self,
+            mode=mode,
+            base_url=base_url,
+            raise_server_exceptions=raise_server_exceptions,
+            **kwargs,
+        )
+
+    def run(self, **options: Any) -> None:
+        """Serve the API with a real server (uvicorn by default); see `adapters.serve`."""
+        from .adapters.serve import run
+
+        run(self, **options)
+
+    serve = run

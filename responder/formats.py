@@ -1,0 +1,212 @@
+"""Media formats: encoding, decoding and choosing one from an `Accept` header.
+
+JSON is the default. YAML and MessagePack are negotiated from `Accept` with
+q-values. orjson is used for JSON when it is installed; anything orjson refuses
+(integers past 64 bits, `json_ensure_ascii=True`, a `json.JSONEncoder`
+subclass as encoder) goes through the standard library, so nothing that the
+standard library can encode stops working.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import decimal
+import enum
+import json
+import uuid
+from collections.abc import Callable, Mapping
+from pathlib import PurePath
+from typing import Any
+
+import msgpack
+import yaml
+from pydantic import BaseModel
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
+
+from .errors import HTTPError
+
+try:  # pragma: no cover - exercised by whichever set-up has it
+    import orjson
+except ImportError:  # pragma: no cover
+    orjson = None
+
+__all__ = [
+    "JSON",
+    "MSGPACK",
+    "YAML",
+    "Codec",
+    "MalformedBody",
+    "format_for_content_type",
+    "negotiate",
+    "to_plain",
+]
+
+JSON = "application/json"
+YAML = "application/yaml"
+YAML_LEGACY = "application/x-yaml"
+MSGPACK = "application/x-msgpack"
+
+#: Response types `resp.media` can be rendered as, in server preference order.
+RENDERABLE = (JSON, YAML, YAML_LEGACY, MSGPACK)
+_FORMAT_BY_TYPE = {
+    JSON: "json",
+    YAML: "yaml",
+    YAML_LEGACY: "yaml",
+    "text/yaml": "yaml",
+    MSGPACK: "msgpack",
+    "application/msgpack": "msgpack",
+    "application/vnd.msgpack": "msgpack",
+    "application/x-www-form-urlencoded": "form",
+    "multipart/form-data": "form",
+}
+
+Default = Callable[[Any], Any]
+
+
+class MalformedBody(HTTPError):
+    """A request body that does not parse as the format it claims (400)."""
+
+    def __init__(self, fmt: str, reason: str) -> None:
+        super().__init__(400, f"Malformed {fmt} body: {reason}")
+
+
+def to_plain(obj: Any) -> Any:
+    """Turn the values `resp.media` may hold into JSON-like builtins.
+
+    Pydantic models, dataclasses, dates, UUIDs, decimals, enums, paths and sets
+    are what handlers commonly return; YAML and MessagePack know none of them.
+
+    Raises:
+        TypeError: for a value with no known plain form.
+    """
+    if isinstance(obj, BaseModel):
+        return obj.model_dump(mode="json")
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return to_plain(dataclasses.asdict(obj))
+    if isinstance(obj, Mapping):
+        return {str(k) if not isinstance(k, str) else k: to_plain(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple | set | frozenset):
+        return [to_plain(v) for v in obj]
+    if isinstance(obj, enum.Enum):
+        return to_plain(obj.value)
+    if isinstance(obj, datetime.date | datetime.time):
+        return obj.isoformat()
+    if isinstance(obj, uuid.UUID | PurePath | decimal.Decimal):
+        return str(obj)
+    if obj is None or isinstance(obj, str | int | float | bool | bytes):
+        return obj
+    raise TypeError(f"Object of type {type(obj).__name__} is not serializable")
+
+
+def _leaf_default(obj: Any) -> Any:
+    """Encode one value that a JSON encoder met and does not know."""
+    if isinstance(obj, bytes):
+        return obj.decode("utf-8", "replace")
+    return to_plain(obj)
+
+
+class Codec:
+    """Encodes and decodes media for one API, honouring its JSON settings.
+
+    Args:
+        ensure_ascii: Escape non-ASCII in JSON (forces the standard library).
+        encoder: A `json.JSONEncoder` subclass, or a `default` callable used
+            for values no encoder knows.
+    """
+
+    def __init__(self, *, ensure_ascii: bool = False, encoder: Any = None) -> None:
+        self.ensure_ascii = ensure_ascii
+        self._encoder_cls: type[json.JSONEncoder] | None = None
+        self._default: Default = _leaf_default
+        if isinstance(encoder, type) and issubclass(encoder, json.JSONEncoder):
+            self._encoder_cls = encoder
+        elif encoder is not None:
+            user_default: Default = encoder
+
+            def chained(obj: Any) -> Any:
+                try:
+                    return user_default(obj)
+                except TypeError:
+                    return _leaf_default(obj)
+
+            self._default = chained
+        self._use_orjson = orjson is not None and not ensure_ascii and self._encoder_cls is None
+
+    def dump_json(self, obj: Any) -> bytes:
+        """Encode `obj` as UTF-8 JSON."""
+        if self._use_orjson:
+            try:
+                return orjson.dumps(obj, default=self._default)  # type: ignore[no-any-return]
+            except TypeError:  # orjson.JSONEncodeError: e.g. an int past 64 bits
+                pass
+        text = json.dumps(
+            obj,
+            ensure_ascii=self.ensure_ascii,
+            cls=self._encoder_cls,
+            default=None if self._encoder_cls else self._default,
+            separators=(",", ":"),
+        )
+        return text.encode("utf-8")
+
+    def encode(self, obj: Any, mimetype: str) -> bytes:
+        """Encode `obj` as the media type chosen by negotiation."""
+        fmt = _FORMAT_BY_TYPE.get(mimetype, "json")
+        if fmt == "yaml":
+            return yaml.safe_dump(to_plain(obj), allow_unicode=True, sort_keys=False).encode()
+        if fmt == "msgpack":
+            return msgpack.packb(obj, default=self._default, use_bin_type=True)  # type: ignore[no-any-return]
+        return self.dump_json(obj)
+
+    @staticmethod
+    def load_json(data: bytes) -> Any:
+        """Decode a JSON body; raise `MalformedBody` (400) on bad input."""
+        try:
+            if orjson is not None:
+                return orjson.loads(data)
+            return json.loads(data)
+        except (ValueError, RecursionError) as exc:
+            raise MalformedBody("JSON", str(exc).splitlines()[0] if str(exc) else "invalid") from None
+
+    @staticmethod
+    def load_yaml(data: bytes) -> Any:
+        """Decode a YAML body with the safe loader; raise `MalformedBody` on bad input."""
+        try:
+            return yaml.safe_load(data)
+        except (yaml.YAMLError, RecursionError, UnicodeDecodeError) as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else "invalid"
+            raise MalformedBody("YAML", reason) from None
+
+    @staticmethod
+    def load_msgpack(data: bytes) -> Any:
+        """Decode a MessagePack body; raise `MalformedBody` on bad input."""
+        try:
+            return msgpack.unpackb(data, raw=False, strict_map_key=False)
+        except (ValueError, TypeError, msgpack.ExtraData, msgpack.FormatError,
+                msgpack.StackError, RecursionError) as exc:
+            raise MalformedBody("MessagePack", type(exc).__name__) from None
+
+
+def format_for_content_type(mimetype: str) -> str | None:
+    """Map a request `Content-Type` (without parameters) to a format name."""
+    fmt = _FORMAT_BY_TYPE.get(mimetype)
+    if fmt is None and mimetype.endswith("+json"):
+        return "json"
+    return fmt
+
+
+def parse_accept(header: str | None) -> MIMEAccept:
+    """Parse an `Accept` header, tolerating junk the way browsers expect."""
+    return parse_accept_header(header, MIMEAccept)
+
+
+def negotiate(accept_header: str | None, candidates: tuple[str, ...] | list[str]) -> str | None:
+    """Pick the candidate the client ranks highest; ties keep candidate order.
+
+    Returns the first candidate when there is no `Accept` header, and None when
+    the client accepts none of them.
+    """
+    if not accept_header:
+        return candidates[0] if candidates else None
+    return parse_accept(accept_header).best_match(candidates)

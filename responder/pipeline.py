@@ -1,0 +1,238 @@
+"""The request lifecycle, written once and run by a sync or an async driver.
+
+`exchange` is a generator: it does the framework's own work inline and
+*yields* each user callable (hook, handler, error handler) as a `Call`. A
+driver runs the call and sends the result back in, or throws its exception
+in. The sync driver calls functions directly; the async driver awaits
+coroutine functions and hands sync ones to whatever the adapter chose (a
+worker thread under ASGI, a plain call under WSGI). That keeps one copy of the
+lifecycle for both protocols and both kinds of handler.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import logging
+from collections.abc import Awaitable, Callable, Generator
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+
+from .endpoint import Callee
+from .error_pages import render_error, render_unhandled
+from .errors import HTTPError
+
+if TYPE_CHECKING:
+    from .api import API
+    from .request import Request
+    from .response import Response
+    from .routing import Match, Route
+
+__all__ = ["Call", "drive_async", "drive_sync", "exchange", "finish"]
+
+log = logging.getLogger("responder.pipeline")
+
+Lifecycle = Generator["Call", Any, None]
+
+
+class Call:
+    """One user callable the lifecycle wants run, with its arguments."""
+
+    __slots__ = ("args", "func", "is_async", "kwargs")
+
+    def __init__(
+        self,
+        func: Callable[..., Any],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any] | None = None,
+        is_async: bool | None = None,
+    ) -> None:
+        self.func = func
+        self.args = args
+        self.kwargs = kwargs or {}
+        self.is_async = inspect.iscoroutinefunction(func) if is_async is None else is_async
+
+
+def drive_sync(lifecycle: Lifecycle, run_awaitable: Callable[[Awaitable[Any]], Any]) -> None:
+    """Run a lifecycle on this thread; awaitables go to `run_awaitable`."""
+    send: Any = None
+    error: BaseException | None = None
+    while True:
+        try:
+            call = lifecycle.send(send) if error is None else lifecycle.throw(error)
+        except StopIteration:
+            return
+        error = None
+        try:
+            send = call.func(*call.args, **call.kwargs)
+            if inspect.isawaitable(send):
+                send = run_awaitable(send)
+        except Exception as exc:
+            send, error = None, exc
+
+
+async def drive_async(
+    lifecycle: Lifecycle, run_sync: Callable[..., Awaitable[Any]] | None = None
+) -> None:
+    """Run a lifecycle on the running loop; sync calls go to `run_sync`, if given."""
+    send: Any = None
+    error: BaseException | None = None
+    while True:
+        try:
+            call = lifecycle.send(send) if error is None else lifecycle.throw(error)
+        except StopIteration:
+            return
+        error = None
+        try:
+            if call.is_async:
+                send = await call.func(*call.args, **call.kwargs)
+            elif run_sync is not None:
+                send = await run_sync(call.func, *call.args, **call.kwargs)
+            else:
+                send = call.func(*call.args, **call.kwargs)
+            if inspect.isawaitable(send):
+                send = await send
+        except Exception as exc:
+            send, error = None, exc
+
+
+def _call(callee: Callee, args: tuple[Any, ...], values: dict[str, Any] | None = None) -> Call:
+    return Call(callee.func, args, callee.select(values) if values else None, callee.is_async)
+
+
+def exchange(api: API, req: Request, resp: Response, match: Match) -> Lifecycle:
+    """Produce the response for one routed request.
+
+    Order: before hooks (global, then the route's) -> handler -> return value
+    -> after hooks (the route's, then global) -> finalize. A before hook that
+    sets a status short-circuits the handler. Any exception, from anywhere,
+    is handed to the error handlers and then rendered.
+    """
+    route = match.route
+    try:
+        if route is None:
+            _answer_unrouted(req, resp, match)
+        else:
+            req.route = route
+            req.path_params = dict(match.params)
+            req._body.check_declared_length()
+            status = route.options.get("status_code")
+            if status is not None:
+                resp._status_code = status
+            if not (yield from _before(api, route, req, resp)):
+                yield from _handle(route, req, resp)
+            yield from _after(api, route, req, resp)
+        resp.finalize(req, api.codec)
+    except Exception as exc:  # noqa: BLE001 - everything becomes a response
+        yield from _recover(api, req, resp, exc)
+
+
+def _answer_unrouted(req: Request, resp: Response, match: Match) -> None:
+    if match.error is not None:
+        error = match.error
+        if error.status == 307 and req.query_string:
+            location = error.headers["Location"] + "?" + req.query_string.decode("latin-1")
+            error = HTTPError(307, headers={"Location": location})
+        if error.status == 307 and req.root_path:
+            error.headers["Location"] = req.root_path + error.headers["Location"]
+        raise error
+    resp.headers["Allow"] = ", ".join(match.allow or ())
+    resp.status_code = 200
+
+
+def _before(api: API, route: Route, req: Request, resp: Response) -> Generator[Call, Any, bool]:
+    """Run before hooks; return True when one of them answered the request."""
+    for hook in (*api.hooks.before, *route.options.get("before", ())):
+        yield _call(hook, (req, resp))
+        if resp.status_set:
+            return True
+    return False
+
+
+def _handle(route: Route, req: Request, resp: Response) -> Lifecycle:
+    endpoint = route.endpoint
+    callees = endpoint.callees(req.method)
+    if not callees:  # a view without a handler for this method (unreachable via router)
+        raise HTTPError(405, headers={"Allow": ", ".join(endpoint.allowed())})
+    params = req.path_params
+    result = None
+    for callee in callees:
+        result = yield _call(callee, (req, resp), params)
+    apply_return_value(resp, result)
+
+
+def _after(api: API, route: Route, req: Request, resp: Response) -> Lifecycle:
+    for hook in (*route.options.get("after", ()), *api.hooks.after):
+        yield _call(hook, (req, resp))
+
+
+def apply_return_value(resp: Response, value: Any) -> None:
+    """Turn what a handler returned into the response.
+
+    dict/list/model/dataclass -> media, str -> text, bytes -> content,
+    None -> unchanged; `(body, status)` and `(body, status, headers)` tuples
+    set the status and headers too.
+    """
+    if value is None:
+        return
+    if isinstance(value, tuple):
+        if not 2 <= len(value) <= 3:
+            raise TypeError("A returned tuple is (body, status) or (body, status, headers)")
+        apply_return_value(resp, value[0])
+        resp.status_code = value[1]
+        if len(value) == 3:
+            for name, header in dict(value[2]).items():
+                resp.headers[name] = header
+        return
+    if isinstance(value, str):
+        resp.text = value
+    elif isinstance(value, bytes | bytearray | memoryview):
+        resp.content = bytes(value)
+    elif isinstance(value, dict | list | BaseModel) or (
+        dataclasses.is_dataclass(value) and not isinstance(value, type)
+    ):
+        resp.media = value
+    else:
+        raise TypeError(f"Cannot turn a returned {type(value).__name__} into a response")
+
+
+def _recover(api: API, req: Request, resp: Response, exc: Exception) -> Lifecycle:
+    """Hand `exc` to a registered handler, else render it; never raise."""
+    resp.clear_body()
+    handler = api.hooks.exception_handler_for(exc)
+    if handler is not None:
+        resp.status_code = exc.status if isinstance(exc, HTTPError) else 500
+        resp.status_set = False
+        try:
+            yield Call(handler, (req, resp, exc))
+            resp.finalize(req, api.codec)
+            return
+        except Exception as second:  # noqa: BLE001 - a broken handler is a 500 too
+            exc = second
+    try:
+        if isinstance(exc, HTTPError):
+            render_error(api.settings, api.codec, req, resp, exc)
+        else:
+            resp.unhandled = exc
+            render_unhandled(api.settings, api.codec, req, resp, exc)
+        resp.finalize(req, api.codec)
+    except Exception as broken:  # noqa: BLE001 - e.g. a failing problem_handler
+        log.exception("Rendering an error failed")
+        resp.unhandled = broken
+        resp.headers.clear()
+        resp.text = "Internal Server Error"
+        resp.status_code = 500
+        resp.finalize(req, api.codec)
+
+
+def finish(api: API, req: Request, resp: Response) -> Lifecycle:
+    """Work after the response is sent: background tasks, in order.
+
+    A failing task is logged and does not stop the ones after it.
+    """
+    for func, args, kwargs in resp.tasks:
+        try:
+            yield Call(func, args, kwargs)
+        except Exception:  # noqa: BLE001
+            log.exception("Background task %r failed", func)

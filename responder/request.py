@@ -1,0 +1,250 @@
+"""The request: werkzeug's sans-IO request plus a body and per-request state.
+
+Async handlers use the awaitable forms (`await req.content`, `await req.text`,
+`await req.media()`, `async for chunk in req.stream()`); sync handlers use the
+`*_sync` twins, which never need an event loop. Both work in both modes: the
+adapter behind the body decides how bytes are fetched.
+"""
+
+from __future__ import annotations
+
+import io
+import urllib.parse
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from werkzeug.datastructures import Headers, MultiDict
+from werkzeug.formparser import FormDataParser
+from werkzeug.sansio.request import Request as SansIORequest
+from werkzeug.utils import cached_property
+
+from .body import EMPTY, Body
+from .errors import HTTPError
+from .formats import Codec, format_for_content_type, negotiate
+
+if TYPE_CHECKING:
+    from .api import API
+
+__all__ = ["Address", "Request", "State"]
+
+_DEFAULT_CODEC = Codec()
+_FORM_MEMORY_LIMIT = 16 * 1024 * 1024
+_FORM_PARTS_LIMIT = 1000
+
+
+class Address(NamedTuple):
+    """A peer's address: host and port (port 0 when the server did not say)."""
+
+    host: str
+    port: int
+
+
+class State(SimpleNamespace):
+    """A free-form namespace for values that live as long as their owner."""
+
+
+class Request(SansIORequest):
+    """An HTTP request, independent of the protocol it arrived through.
+
+    Args:
+        method, scheme, server, root_path, path, query_string, headers,
+        remote_addr: as for `werkzeug.sansio.request.Request`.
+        body: The request body; empty when omitted.
+        api: The application handling the request.
+        client_port: The peer's port, when the server reports it.
+    """
+
+    def __init__(
+        self,
+        method: str,
+        scheme: str,
+        server: tuple[str, int | None] | None,
+        root_path: str,
+        path: str,
+        query_string: bytes,
+        headers: Headers,
+        remote_addr: str | None,
+        *,
+        body: Body | None = None,
+        api: API | None = None,
+        client_port: int = 0,
+    ) -> None:
+        super().__init__(
+            method, scheme, server, root_path, path, query_string, headers, remote_addr
+        )
+        self._body = body if body is not None else Body(EMPTY)
+        self._client_port = client_port
+        self.api = api
+        self.path_params: dict[str, Any] = {}
+        self.route: Any = None
+
+    @cached_property
+    def state(self) -> State:
+        """Per-request values shared by hooks, dependencies and the handler."""
+        return State()
+
+    @cached_property
+    def params(self) -> MultiDict[str, str]:
+        """The query string's parameters; `getlist` returns repeated keys."""
+        return self.args
+
+    @property
+    def full_url(self) -> str:
+        """The URL the client asked for, query string included."""
+        return self.url
+
+    @property
+    def client(self) -> Address | None:
+        """The peer's address, when the server reports it."""
+        if self.remote_addr is None:
+            return None
+        return Address(self.remote_addr, self._client_port)
+
+    @property
+    def encoding(self) -> str:
+        """The body's declared charset, UTF-8 when none is declared."""
+        return self.mimetype_params.get("charset", "utf-8")
+
+    @property
+    def codec(self) -> Codec:
+        return self.api.codec if self.api is not None else _DEFAULT_CODEC
+
+    # -- content negotiation --------------------------------------------------
+
+    def accepts(self, content_type: str) -> bool:
+        """Tell whether the client's `Accept` header admits `content_type`."""
+        return content_type in self.accept_mimetypes or not self.headers.get("Accept")
+
+    def preferred_media_type(self, candidates: list[str] | tuple[str, ...]) -> str | None:
+        """Return the candidate the client prefers (ties keep your order), or None."""
+        return negotiate(self.headers.get("Accept"), tuple(candidates))
+
+    @property
+    def last_event_id(self) -> str | None:
+        """The id of the last Server-Sent Event a reconnecting client saw."""
+        return self.headers.get("Last-Event-ID")
+
+    # -- the body, asynchronously -------------------------------------------
+
+    @property
+    def content(self) -> Coroutine[Any, Any, bytes]:
+        """The whole body as bytes: `await req.content`."""
+        return self._body.read()
+
+    @property
+    def text(self) -> Coroutine[Any, Any, str]:
+        """The whole body decoded with its charset: `await req.text`."""
+        return self._text()
+
+    async def _text(self) -> str:
+        return (await self._body.read()).decode(self.encoding, "replace")
+
+    def stream(self) -> AsyncIterator[bytes]:
+        """Iterate the body in chunks as they arrive: `async for chunk in req.stream()`."""
+        return self._body.aiter()
+
+    async def media(self, format: str | None = None) -> Any:  # noqa: A002 - spec's name
+        """Decode the body as JSON, YAML, MessagePack or a form.
+
+        Args:
+            format: "json", "yaml", "msgpack", "form" or "files"; taken from
+                the `Content-Type` when omitted.
+
+        Raises:
+            HTTPError: 400 for a malformed body, 415 for an unknown media type.
+        """
+        fmt = self._media_format(format)
+        return self._decode(fmt, await self._body.read())
+
+    async def form(self) -> dict[str, Any]:
+        """Decode a urlencoded or multipart body into a dict."""
+        return self._decode("form", await self._body.read())  # type: ignore[no-any-return]
+
+    # -- the body, synchronously ----------------------------------------------
+
+    def content_sync(self) -> bytes:
+        """The whole body as bytes, for sync handlers."""
+        return self._body.read_sync()
+
+    def text_sync(self) -> str:
+        """The whole body decoded with its charset, for sync handlers."""
+        return self._body.read_sync().decode(self.encoding, "replace")
+
+    def stream_sync(self) -> Iterator[bytes]:
+        """Iterate the body in chunks as they arrive, for sync handlers."""
+        return self._body.iter_sync()
+
+    def media_sync(self, format: str | None = None) -> Any:  # noqa: A002
+        """Decode the body like `media()`, for sync handlers."""
+        fmt = self._media_format(format)
+        return self._decode(fmt, self._body.read_sync())
+
+    def form_sync(self) -> dict[str, Any]:
+        """Decode a urlencoded or multipart body into a dict, for sync handlers."""
+        return self._decode("form", self._body.read_sync())  # type: ignore[no-any-return]
+
+    # -- decoding -------------------------------------------------------------
+
+    def _media_format(self, requested: str | None) -> str:
+        if requested is not None:
+            if requested == "files":
+                return "form"
+            if requested not in {"json", "yaml", "msgpack", "form"}:
+                raise ValueError(f"Unknown media format {requested!r}")
+            return requested
+        mimetype = self.mimetype
+        if not mimetype:
+            return "json"
+        fmt = format_for_content_type(mimetype)
+        if fmt is None:
+            raise HTTPError(415, f"Cannot decode a body of type {mimetype!r}.")
+        return fmt
+
+    def _decode(self, fmt: str, data: bytes) -> Any:
+        if fmt == "form":
+            return self._decode_form(data)
+        if not data:
+            return None
+        if fmt == "yaml":
+            return Codec.load_yaml(data)
+        if fmt == "msgpack":
+            return Codec.load_msgpack(data)
+        return Codec.load_json(data)
+
+    def _decode_form(self, data: bytes) -> dict[str, Any]:
+        mimetype = self.mimetype
+        if mimetype == "multipart/form-data":
+            parser = FormDataParser(
+                max_form_memory_size=_FORM_MEMORY_LIMIT, max_form_parts=_FORM_PARTS_LIMIT
+            )
+            try:
+                _, form, files = parser.parse(
+                    io.BytesIO(data), mimetype, len(data), self.mimetype_params
+                )
+            except ValueError as exc:
+                raise HTTPError(400, f"Malformed multipart body: {exc}") from None
+            result = _flatten(form)
+            for name, storage in files.items(multi=True):
+                result[name] = {
+                    "filename": storage.filename,
+                    "content_type": storage.content_type,
+                    "content": storage.read(),
+                }
+            return result
+        try:
+            text = data.decode(self.encoding)
+        except (UnicodeDecodeError, LookupError):
+            raise HTTPError(400, "Form body is not valid text.") from None
+        try:
+            pairs = urllib.parse.parse_qsl(
+                text, keep_blank_values=True, max_num_fields=_FORM_PARTS_LIMIT
+            )
+        except ValueError:
+            raise HTTPError(413, "Form body has too many fields.") from None
+        return _flatten(MultiDict(pairs))
+
+
+def _flatten(multi: MultiDict[str, Any]) -> dict[str, Any]:
+    """One value per key, or a list where the key repeats."""
+    return {k: v[0] if len(v) == 1 else v for k, v in multi.lists()}

@@ -1,0 +1,50 @@
+"""`API(**options)` as one typed, validated settings object.
+
+Keeping options here, rather than as forty constructor parameters on `API`,
+gives one place to validate them and one object to hand to the pieces that
+need them. An unknown option is a `TypeError` at construction, not a silent
+no-op.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Settings"]
+
+
+@dataclass(kw_only=True, slots=True)
+class Settings:
+    """The options an `API` was built with.
+
+    Attributes:
+        debug: Show tracebacks on 500 pages and re-raise broken response models.
+        title: The application's title (OpenAPI `info.title`).
+        version: The application's version (OpenAPI `info.version`).
+        redirect_slashes: Answer `/a/` with a 307 to `/a` (and back) when only
+            the other form is routed.
+        problem_details: Render framework errors as RFC 9457 problem+json;
+            False keeps the legacy `{"error": ...}`/plain-text format.
+        problem_handler: Called as `problem_handler(req, problem_dict)` to
+            enrich every problem before it is sent.
+        json_ensure_ascii: Escape non-ASCII characters in JSON output.
+        encoder: A `json.JSONEncoder` subclass or a `default(obj)` callable for
+            values the JSON encoder does not know.
+        max_request_size: Largest request body accepted, in bytes (413 beyond).
+    """
+
+    debug: bool = False
+    title: str = "Web Service"
+    version: str = "1.0"
+    redirect_slashes: bool = True
+    problem_details: bool = True
+    problem_handler: Callable[[Any, dict[str, Any]], None] | None = None
+    json_ensure_ascii: bool = False
+    encoder: Any = None
+    max_request_size: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.max_request_size is not None and self.max_request_size < 0:
+            raise ValueError("max_request_size must be a non-negative number of bytes")

@@ -1,0 +1,29 @@
+"""Shared fixtures: every behaviour test runs once under WSGI and once under ASGI."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+import responder
+from responder.adapters.testing import TestClient
+
+
+@pytest.fixture(params=["wsgi", "asgi"])
+def mode(request: pytest.FixtureRequest) -> str:
+    """The protocol the test drives the API through."""
+    return str(request.param)
+
+
+@pytest.fixture
+def api() -> responder.API:
+    """A fresh application for each test."""
+    return responder.API()
+
+
+@pytest.fixture
+def client(api: responder.API, mode: str) -> Iterator[TestClient]:
+    """A test client for `api` in the current mode; lifespan is not run."""
+    with api.test_client(mode=mode) as test_client:
+        yield test_client
