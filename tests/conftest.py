@@ -24,6 +24,6 @@ def api() -> responder.API:
 
 @pytest.fixture
 def client(api: responder.API, mode: str) -> Iterator[TestClient]:
-    """A test client for `api` in the current mode; lifespan is not run."""
+    """A test client for `api` in the current mode, with lifespan run around the test."""
     with api.test_client(mode=mode) as test_client:
         yield test_client
