@@ -22,7 +22,7 @@ from responder.pipeline import drive_async, drive_sync, finish
 from responder.request import Request
 from responder.response import Response
 
-from .wire import TEST_RAISE_KEY, status_line
+from .wire import status_line
 
 __all__ = ["ASGIAdapter"]
 
@@ -186,13 +186,16 @@ class ASGIAdapter:
             await drive_async(lifecycle, _run_sync)
         else:
             await asyncio.to_thread(drive_sync, lifecycle, partial(self._from_thread, loop))
-        if resp.unhandled is not None and scope.get("extensions", {}).get(
-            "responder.test", {}
-        ).get("raise_server_exceptions"):
+        if resp.unhandled is not None and scope.get("extensions", {}).get("responder.test", {}).get(
+            "raise_server_exceptions"
+        ):
             raise resp.unhandled
         await send(
-            {"type": "http.response.start", "status": resp.status_code,
-             "headers": _header_list(resp)}
+            {
+                "type": "http.response.start",
+                "status": resp.status_code,
+                "headers": _header_list(resp),
+            }
         )
         await self._send_body(resp, send)
         if resp.tasks:
@@ -223,7 +226,8 @@ class ASGIAdapter:
                     await send(_chunk_message(chunk))
             else:
                 iterator = iter(stream)
-                while (chunk := await asyncio.to_thread(next, iterator, _DONE)) is not _DONE:
+                step = partial(next, iterator, _DONE)
+                while (chunk := await asyncio.to_thread(step)) is not _DONE:
                     await send(_chunk_message(chunk))
         finally:
             await _close_stream(stream)
@@ -234,14 +238,22 @@ class ASGIAdapter:
         import json
 
         body = json.dumps(
-            {"type": "about:blank", "title": status_line(status)[4:], "status": status,
-             "detail": detail}
+            {
+                "type": "about:blank",
+                "title": status_line(status)[4:],
+                "status": status,
+                "detail": detail,
+            }
         ).encode()
         await send(
-            {"type": "http.response.start", "status": status, "headers": [
-                (b"content-type", PROBLEM_JSON.encode()),
-                (b"content-length", str(len(body)).encode()),
-            ]}
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", PROBLEM_JSON.encode()),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
         )
         await send({"type": "http.response.body", "body": body})
 

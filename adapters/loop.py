@@ -12,7 +12,7 @@ import asyncio
 import atexit
 import threading
 from collections.abc import Awaitable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 __all__ = ["run_on_thread_loop", "thread_loop"]
 
@@ -64,5 +64,3 @@ def _close_loops() -> None:
     for loop in loops:
         if not loop.is_running() and not loop.is_closed():
             loop.close()
-
-

@@ -61,6 +61,10 @@ class WSGIBodySource:
 class _BadRequest(Exception):
     """The environ itself is unusable (bad Content-Length, path not UTF-8)."""
 
+    def __init__(self, detail: str, status: int = 400) -> None:
+        super().__init__(detail)
+        self.status = status
+
 
 def _decode_wsgi_str(value: str) -> str:
     """Undo PEP 3333's latin-1 tunnelling; refuse bytes that are not UTF-8."""
@@ -82,6 +86,10 @@ def request_from_environ(environ: dict[str, Any], limit: int | None) -> Request:
         source: Any = WSGIBodySource(environ["wsgi.input"], length)
     elif environ.get("wsgi.input_terminated"):
         source = WSGIBodySource(environ["wsgi.input"], None)
+    elif "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+        # PEP 3333 forbids reading past CONTENT_LENGTH; without it, and without
+        # the server vouching that the input ends, the body cannot be read safely.
+        raise _BadRequest("A chunked body needs a server that terminates wsgi.input.", 411)
     else:
         source = WSGIBodySource(None, 0)
     port = environ.get("SERVER_PORT")
@@ -197,7 +205,7 @@ class WSGIAdapter:
         try:
             req = request_from_environ(environ, self.api.settings.max_request_size)
         except _BadRequest as exc:
-            return self._plain_error(start_response, 400, str(exc))
+            return self._plain_error(start_response, exc.status, str(exc))
         resp, lifecycle, is_async = self.api.begin(req)
         if is_async:
             run_on_thread_loop(drive_async(lifecycle))
@@ -208,7 +216,9 @@ class WSGIAdapter:
         start_response(status_line(resp.status_code), resp.headers.to_wsgi_list())
         body = self._body(resp)
         if resp.tasks:
-            return _Closing(body, lambda: drive_sync(finish(self.api, req, resp), run_on_thread_loop))
+            return _Closing(
+                body, lambda: drive_sync(finish(self.api, req, resp), run_on_thread_loop)
+            )
         return body
 
     @staticmethod
@@ -228,8 +238,12 @@ class WSGIAdapter:
         import json
 
         body = json.dumps(
-            {"type": "about:blank", "title": status_line(status)[4:], "status": status,
-             "detail": detail}
+            {
+                "type": "about:blank",
+                "title": status_line(status)[4:],
+                "status": status,
+                "detail": detail,
+            }
         ).encode()
         start_response(
             status_line(status),

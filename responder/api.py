@@ -109,7 +109,7 @@ class API:
             path=path,
             endpoint=plan,
             methods=allowed,
-            name=name or getattr(endpoint, "__name__", path),
+            name=name or str(getattr(endpoint, "__name__", path)),
             websocket=websocket,
             options=options,
         )
@@ -234,7 +234,7 @@ class API:
         match = self.router.match(req.method, req.path)
         resp = Response()
         route = match.route
-        is_async = route is not None and route.is_async or self.hooks.any_async
+        is_async = (route is not None and route.is_async) or self.hooks.any_async
         return resp, exchange(self, req, resp, match), is_async
 
     def __call__(self, *args: Any) -> Any:

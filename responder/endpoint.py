@@ -112,7 +112,7 @@ class Endpoint:
         steps = [self._on_request] if self._on_request is not None else []
         if own is not None:
             steps.append(own)
-        return steps  # type: ignore[return-value]
+        return steps
 
     def allowed(self) -> tuple[str, ...]:
         """The methods a view serves, for `Allow`."""

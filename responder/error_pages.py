@@ -17,8 +17,8 @@ from .errors import HTTPError, status_phrase
 from .formats import JSON
 
 if TYPE_CHECKING:
-    from .request import Request
     from .formats import Codec
+    from .request import Request
     from .response import Response
     from .settings import Settings
 
@@ -35,7 +35,7 @@ def render_error(
     resp.status_code = error.status
     for name, value in error.headers.items():
         resp.headers[name] = value
-    if error.status in (204, 304) or 300 <= error.status < 400 and not error.detail:
+    if error.status in (204, 304) or (300 <= error.status < 400 and not error.detail):
         resp.content = b""
         resp.headers.pop("Content-Type", None)
         return
@@ -80,7 +80,10 @@ def render_unhandled(
     is what a developer at a browser wants and what production must never send.
     """
     log.error(
-        "Unhandled error in %s %s", req.method, req.path, exc_info=(type(exc), exc, exc.__traceback__)
+        "Unhandled error in %s %s",
+        req.method,
+        req.path,
+        exc_info=(type(exc), exc, exc.__traceback__),
     )
     if settings.debug:
         resp.status_code = 500

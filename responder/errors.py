@@ -81,7 +81,7 @@ class Problem(HTTPError):
         detail: str | None = None,
         *,
         title: str | None = None,
-        type: str | None = None,  # noqa: A002 - the RFC's member name
+        type: str | None = None,
         instance: str | None = None,
         headers: Mapping[str, str] | None = None,
         **extensions: Any,

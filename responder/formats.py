@@ -27,9 +27,10 @@ from werkzeug.http import parse_accept_header
 
 from .errors import HTTPError
 
-try:  # pragma: no cover - exercised by whichever set-up has it
+orjson: Any
+try:  # orjson is an optional extra
     import orjson
-except ImportError:  # pragma: no cover
+except ImportError:  # pragma: no cover - the test set-up installs it
     orjson = None
 
 __all__ = [
@@ -138,7 +139,7 @@ class Codec:
         """Encode `obj` as UTF-8 JSON."""
         if self._use_orjson:
             try:
-                return orjson.dumps(obj, default=self._default)  # type: ignore[no-any-return]
+                return orjson.dumps(obj, default=self._default)  # type: ignore[no-any-return,unused-ignore]
             except TypeError:  # orjson.JSONEncodeError: e.g. an int past 64 bits
                 pass
         text = json.dumps(
@@ -167,7 +168,9 @@ class Codec:
                 return orjson.loads(data)
             return json.loads(data)
         except (ValueError, RecursionError) as exc:
-            raise MalformedBody("JSON", str(exc).splitlines()[0] if str(exc) else "invalid") from None
+            raise MalformedBody(
+                "JSON", str(exc).splitlines()[0] if str(exc) else "invalid"
+            ) from None
 
     @staticmethod
     def load_yaml(data: bytes) -> Any:
@@ -183,8 +186,14 @@ class Codec:
         """Decode a MessagePack body; raise `MalformedBody` on bad input."""
         try:
             return msgpack.unpackb(data, raw=False, strict_map_key=False)
-        except (ValueError, TypeError, msgpack.ExtraData, msgpack.FormatError,
-                msgpack.StackError, RecursionError) as exc:
+        except (
+            ValueError,
+            TypeError,
+            msgpack.ExtraData,
+            msgpack.FormatError,
+            msgpack.StackError,
+            RecursionError,
+        ) as exc:
             raise MalformedBody("MessagePack", type(exc).__name__) from None
 
 

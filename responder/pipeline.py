@@ -56,45 +56,45 @@ class Call:
 
 def drive_sync(lifecycle: Lifecycle, run_awaitable: Callable[[Awaitable[Any]], Any]) -> None:
     """Run a lifecycle on this thread; awaitables go to `run_awaitable`."""
-    send: Any = None
+    value: Any = None
     error: BaseException | None = None
     while True:
         try:
-            call = lifecycle.send(send) if error is None else lifecycle.throw(error)
+            call = lifecycle.send(value) if error is None else lifecycle.throw(error)
         except StopIteration:
             return
         error = None
         try:
-            send = call.func(*call.args, **call.kwargs)
-            if inspect.isawaitable(send):
-                send = run_awaitable(send)
+            value = call.func(*call.args, **call.kwargs)
+            if inspect.isawaitable(value):
+                value = run_awaitable(value)
         except Exception as exc:
-            send, error = None, exc
+            value, error = None, exc
 
 
 async def drive_async(
     lifecycle: Lifecycle, run_sync: Callable[..., Awaitable[Any]] | None = None
 ) -> None:
     """Run a lifecycle on the running loop; sync calls go to `run_sync`, if given."""
-    send: Any = None
+    value: Any = None
     error: BaseException | None = None
     while True:
         try:
-            call = lifecycle.send(send) if error is None else lifecycle.throw(error)
+            call = lifecycle.send(value) if error is None else lifecycle.throw(error)
         except StopIteration:
             return
         error = None
         try:
             if call.is_async:
-                send = await call.func(*call.args, **call.kwargs)
+                value = await call.func(*call.args, **call.kwargs)
             elif run_sync is not None:
-                send = await run_sync(call.func, *call.args, **call.kwargs)
+                value = await run_sync(call.func, *call.args, **call.kwargs)
             else:
-                send = call.func(*call.args, **call.kwargs)
-            if inspect.isawaitable(send):
-                send = await send
+                value = call.func(*call.args, **call.kwargs)
+            if inspect.isawaitable(value):
+                value = await value
         except Exception as exc:
-            send, error = None, exc
+            value, error = None, exc
 
 
 def _call(callee: Callee, args: tuple[Any, ...], values: dict[str, Any] | None = None) -> Call:
@@ -124,7 +124,7 @@ def exchange(api: API, req: Request, resp: Response, match: Match) -> Lifecycle:
                 yield from _handle(route, req, resp)
             yield from _after(api, route, req, resp)
         resp.finalize(req, api.codec)
-    except Exception as exc:  # noqa: BLE001 - everything becomes a response
+    except Exception as exc:
         yield from _recover(api, req, resp, exc)
 
 
@@ -208,7 +208,7 @@ def _recover(api: API, req: Request, resp: Response, exc: Exception) -> Lifecycl
             yield Call(handler, (req, resp, exc))
             resp.finalize(req, api.codec)
             return
-        except Exception as second:  # noqa: BLE001 - a broken handler is a 500 too
+        except Exception as second:
             exc = second
     try:
         if isinstance(exc, HTTPError):
@@ -217,7 +217,7 @@ def _recover(api: API, req: Request, resp: Response, exc: Exception) -> Lifecycl
             resp.unhandled = exc
             render_unhandled(api.settings, api.codec, req, resp, exc)
         resp.finalize(req, api.codec)
-    except Exception as broken:  # noqa: BLE001 - e.g. a failing problem_handler
+    except Exception as broken:
         log.exception("Rendering an error failed")
         resp.unhandled = broken
         resp.headers.clear()
@@ -234,5 +234,5 @@ def finish(api: API, req: Request, resp: Response) -> Lifecycle:
     for func, args, kwargs in resp.tasks:
         try:
             yield Call(func, args, kwargs)
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("Background task %r failed", func)

@@ -114,7 +114,9 @@ class Request(SansIORequest):
 
     def accepts(self, content_type: str) -> bool:
         """Tell whether the client's `Accept` header admits `content_type`."""
-        return content_type in self.accept_mimetypes or not self.headers.get("Accept")
+        if not self.headers.get("Accept"):
+            return True
+        return self.accept_mimetypes.quality(content_type) > 0
 
     def preferred_media_type(self, candidates: list[str] | tuple[str, ...]) -> str | None:
         """Return the candidate the client prefers (ties keep your order), or None."""
@@ -144,7 +146,7 @@ class Request(SansIORequest):
         """Iterate the body in chunks as they arrive: `async for chunk in req.stream()`."""
         return self._body.aiter()
 
-    async def media(self, format: str | None = None) -> Any:  # noqa: A002 - spec's name
+    async def media(self, format: str | None = None) -> Any:
         """Decode the body as JSON, YAML, MessagePack or a form.
 
         Args:
@@ -175,7 +177,7 @@ class Request(SansIORequest):
         """Iterate the body in chunks as they arrive, for sync handlers."""
         return self._body.iter_sync()
 
-    def media_sync(self, format: str | None = None) -> Any:  # noqa: A002
+    def media_sync(self, format: str | None = None) -> Any:
         """Decode the body like `media()`, for sync handlers."""
         fmt = self._media_format(format)
         return self._decode(fmt, self._body.read_sync())
@@ -226,11 +228,12 @@ class Request(SansIORequest):
                 raise HTTPError(400, f"Malformed multipart body: {exc}") from None
             result = _flatten(form)
             for name, storage in files.items(multi=True):
-                result[name] = {
-                    "filename": storage.filename,
-                    "content_type": storage.content_type,
-                    "content": storage.read(),
-                }
+                with storage.stream:
+                    result[name] = {
+                        "filename": storage.filename,
+                        "content_type": storage.content_type,
+                        "content": storage.read(),
+                    }
             return result
         try:
             text = data.decode(self.encoding)

@@ -15,7 +15,7 @@ from werkzeug.sansio.response import Response as SansIOResponse
 
 from .formats import JSON, RENDERABLE, negotiate
 
-__all__ = ["Response", "UNSET"]
+__all__ = ["UNSET", "Response"]
 
 
 class _Unset:
@@ -41,7 +41,7 @@ class Response(SansIOResponse):
 
     default_mimetype = None
 
-    def __init__(self, status_code: int = 200) -> None:  # noqa: D107 - cheap on purpose
+    def __init__(self, status_code: int = 200) -> None:
         # Skips SansIOResponse.__init__: it formats a status line and a
         # Content-Type that most responses overwrite anyway.
         self.headers = Headers()

@@ -144,7 +144,10 @@ class Router:
         self.routes: list[Route] = []
         self._by_name: dict[str, Route] = {}
         self._map = Map(
-            converters=_CONVERTERS, strict_slashes=True, merge_slashes=False, redirect_defaults=False
+            converters=_CONVERTERS,
+            strict_slashes=True,
+            merge_slashes=False,
+            redirect_defaults=False,
         )
         self._adapter = self._map.bind("localhost", "/")
 
@@ -163,9 +166,7 @@ class Router:
                 "another handler for it (for example, for other methods)."
             )
         methods = set(route.methods) if route.methods is not None else None
-        self._map.add(
-            Rule(rule_path, endpoint=route, methods=methods, websocket=route.websocket)
-        )
+        self._map.add(Rule(rule_path, endpoint=route, methods=methods, websocket=route.websocket))
         self.routes.append(route)
         self._by_name.setdefault(route.name, route)
         return route
@@ -180,7 +181,7 @@ class Router:
         except RequestRedirect as redirect:
             return self._redirect(redirect.new_url)
         except MethodNotAllowed as exc:
-            return self._not_allowed(method, exc.valid_methods or [])
+            return self._not_allowed(method, list(exc.valid_methods or ()))
         except (NotFound, WebsocketMismatch):
             if try_other_slash and path != "/":
                 other = path[:-1] if path.endswith("/") else path + "/"
