@@ -132,7 +132,9 @@ class WSGIBound:
         started: list[Any] = []
         written: list[bytes] = []
 
-        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None):
+        def start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Callable[[bytes], None]:
             started[:] = [status, headers]
             return written.append
 
@@ -381,7 +383,10 @@ class ASGIDriver:
         return ASGIBound(self._app, workload, self._loop, self._state)
 
 
-def make_driver(mode: Mode, app: Any, loop: asyncio.AbstractEventLoop) -> WSGIDriver | ASGIDriver:
+Driver = WSGIDriver | ASGIDriver
+
+
+def make_driver(mode: Mode, app: Any, loop: asyncio.AbstractEventLoop) -> Driver:
     """Pick the driver for ``mode``; all ASGI apps share ``loop``."""
     if mode == "wsgi":
         return WSGIDriver(app)
@@ -438,34 +443,34 @@ class Measurement:
         return 1e6 / self.best_us
 
 
-def _warm_up(bound: Bound, budget_s: float) -> float:
-    """Run doubling batches for about ``budget_s``; return ns per request.
+def calibrate(bound: Bound, settings: Settings) -> int:
+    """Warm up for about ``settings.warmup_s``, then size a batch to ``target_s``.
 
-    The estimate comes from the last (largest, warmest) batch, so warming up
-    and calibrating share the same untimed work.
+    Warming up runs doubling batches; the per-request estimate is the fastest
+    batch long enough to time reliably (>= 1 ms), so a burst of outside load
+    during warm-up shrinks nothing, and warming up and sizing share the work.
     """
-    budget_ns = budget_s * 1e9
+    budget_ns = settings.warmup_s * 1e9
     n = 1
     spent = 0
-    while True:
+    estimates: list[float] = []
+    while spent < budget_ns:
         elapsed = bound.timed(n)
         spent += elapsed
-        if spent >= budget_ns:
-            return max(elapsed, 1) / n
+        if elapsed >= 1_000_000:
+            estimates.append(elapsed / n)
+        last = max(elapsed, 1) / n
         n *= 2
+    per_request_ns = min(estimates) if estimates else last
+    return max(1, round(settings.target_s * 1e9 / per_request_ns))
 
 
-def measure(bound: Bound, settings: Settings) -> Measurement:
-    """Warm up, size the batch to ``settings.target_s``, then time the repeats.
+def sample(bound: Bound, n: int) -> float:
+    """Time one batch of ``n`` requests; return mean nanoseconds per request.
 
-    A full collection precedes each batch so garbage left by the previous one
-    is not billed to the next; the collector stays enabled during the batch
-    because real servers pay for the cycles an app creates.
+    A full collection precedes the batch so garbage left by earlier work is not
+    billed to it; the collector stays enabled during the batch because real
+    servers pay for the reference cycles an app creates.
     """
-    per_request_ns = _warm_up(bound, settings.warmup_s)
-    n = max(1, round(settings.target_s * 1e9 / per_request_ns))
-    samples: list[float] = []
-    for _ in range(settings.repeats):
-        gc.collect()
-        samples.append(bound.timed(n) / n)
-    return Measurement(iterations=n, samples_ns=tuple(samples))
+    gc.collect()
+    return bound.timed(n) / n

@@ -10,6 +10,7 @@ from __future__ import annotations
 import falcon
 import falcon.asgi
 from flask import Flask, jsonify, request
+from flask import Response as FlaskResponse
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -35,7 +36,7 @@ class _FalconEcho:
         resp.media = req.get_media()
 
 
-def build_falcon_wsgi() -> falcon.App:
+def build_falcon_wsgi() -> falcon.App[falcon.Request, falcon.Response]:
     """Falcon's WSGI flavour, with the ``int`` converter doing the parsing."""
     app = falcon.App()
     app.add_route("/hello", _FalconHello())
@@ -64,7 +65,7 @@ class _FalconAsyncEcho:
         resp.media = await req.get_media()
 
 
-def build_falcon_asgi() -> falcon.asgi.App:
+def build_falcon_asgi() -> falcon.asgi.App[falcon.asgi.Request, falcon.asgi.Response]:
     """Falcon's ASGI flavour: same routes, ``async`` responders."""
     app = falcon.asgi.App()
     app.add_route("/hello", _FalconAsyncHello())
@@ -81,15 +82,15 @@ def build_flask() -> Flask:
     app = Flask("bench_flask")
 
     @app.get("/hello")
-    def hello() -> object:
+    def hello() -> FlaskResponse:
         return jsonify({"hello": "world"})
 
     @app.get("/items/<int:item_id>")
-    def item(item_id: int) -> object:
+    def item(item_id: int) -> FlaskResponse:
         return jsonify({"id": item_id, "q": request.args.get("q")})
 
     @app.post("/echo")
-    def echo() -> object:
+    def echo() -> FlaskResponse:
         return jsonify(request.get_json())
 
     return app

@@ -1,5 +1,8 @@
 """Walks every (contender, workload) cell: build, sanity-check, time, re-check.
 
+Apps are built and started once; then, per workload, every row is checked and
+calibrated and the timed batches are taken round-robin across rows.
+
 Kept apart from the CLI so another script (or a test) can run a subset of
 contenders and workloads and get structured results back.
 """
@@ -16,12 +19,14 @@ from benchmarks.harness import (
     ASGIDriver,
     Bound,
     Contender,
+    Driver,
     Measurement,
     Settings,
+    calibrate,
     make_driver,
-    measure,
+    sample,
 )
-from benchmarks.workloads import SanityError, Workload
+from benchmarks.workloads import Workload
 
 Log = Callable[[str], None]
 
@@ -82,6 +87,17 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
 
 
+@dataclass(slots=True)
+class _Prepared:
+    """A calibrated cell waiting for its turn in the interleaved repeats."""
+
+    contender: Contender
+    bound: Bound
+    iterations: int
+    samples: list[float] = field(default_factory=list)
+    failed: bool = False
+
+
 class _Runner:
     """Carries the shared loop, the log and the skip policy through one run."""
 
@@ -90,6 +106,7 @@ class _Runner:
         self.log = log
         self.show_tracebacks = show_tracebacks
         self.loop = asyncio.new_event_loop()
+        self.started: list[tuple[Contender, Driver]] = []
 
     def _tolerate(self, contender: Contender, workload: Workload | None, exc: Exception) -> None:
         """Record a skip for an optional contender; re-raise for a peer.
@@ -106,8 +123,8 @@ class _Runner:
             self.log("".join(traceback.format_exception(exc)).rstrip())
         self.result.skips.append(Skip(contender, workload, reason))
 
-    def run_contender(self, contender: Contender) -> None:
-        """Build the app once, then fill its cells for every workload."""
+    def start(self, contender: Contender) -> None:
+        """Build the app and start its driver; untimed, done once per run."""
         try:
             app = contender.build()
             driver = make_driver(contender.mode, app, self.loop)
@@ -117,38 +134,68 @@ class _Runner:
             return
         if isinstance(driver, ASGIDriver) and not driver.lifespan_supported:
             self.log(f"note: {contender.label} does not speak ASGI lifespan; continuing")
-        try:
-            for workload in self.result.workloads:
-                self.run_cell(contender, driver.bind(workload), workload)
-        finally:
-            try:
-                driver.stop()
-            except Exception as exc:
-                if not contender.optional:
-                    raise
-                self.log(f"WARNING: {contender.label} did not shut down cleanly: {_describe(exc)}")
+        self.started.append((contender, driver))
 
-    def run_cell(self, contender: Contender, bound: Bound, workload: Workload) -> None:
-        """Check the answer, time it, then check again before keeping the number."""
-        try:
-            workload.check(bound.once(), contender.label)
-            measurement = measure(bound, self.result.settings)
-            # Once more after the load: an app that degrades under repetition
-            # (leaks, exhausted streams) must not report a flattering number.
-            workload.check(bound.once(), contender.label)
-        except Exception as exc:
-            self._tolerate(contender, workload, exc)
-            return
-        self.result.cells.append(Cell(contender, workload, measurement))
-        self.log(
-            f"  {contender.label:<32} {workload.name:<14} "
-            f"{measurement.best_us:9.2f} us/req  (best of {len(measurement.samples_ns)}"
-            f" x {measurement.iterations})"
-        )
+    def run_workload(self, workload: Workload) -> None:
+        """Check and calibrate every row, then time their batches round-robin.
+
+        Interleaving means a burst of outside load costs every row one batch
+        instead of costing one unlucky row all of its batches.
+        """
+        prepared: list[_Prepared] = []
+        for contender, driver in self.started:
+            bound = driver.bind(workload)
+            try:
+                workload.check(bound.once(), contender.label)
+                prepared.append(_Prepared(contender, bound, calibrate(bound, self.settings)))
+            except Exception as exc:
+                self._tolerate(contender, workload, exc)
+
+        for _ in range(self.settings.repeats):
+            for cell in prepared:
+                if cell.failed:
+                    continue
+                try:
+                    cell.samples.append(sample(cell.bound, cell.iterations))
+                except Exception as exc:
+                    cell.failed = True
+                    self._tolerate(cell.contender, workload, exc)
+
+        for cell in prepared:
+            if cell.failed:
+                continue
+            try:
+                # Once more after the load: an app that degrades under repetition
+                # (leaks, exhausted streams) must not report a flattering number.
+                workload.check(cell.bound.once(), cell.contender.label)
+            except Exception as exc:
+                self._tolerate(cell.contender, workload, exc)
+                continue
+            measurement = Measurement(cell.iterations, tuple(cell.samples))
+            self.result.cells.append(Cell(cell.contender, workload, measurement))
+            self.log(
+                f"  {cell.contender.label:<32} {workload.name:<14} "
+                f"{measurement.best_us:9.2f} us/req  (best of {len(cell.samples)}"
+                f" x {cell.iterations})"
+            )
+
+    @property
+    def settings(self) -> Settings:
+        """The run's timing settings."""
+        return self.result.settings
 
     def close(self) -> None:
-        """Close the shared event loop once every ASGI app is done with it."""
-        self.loop.close()
+        """Shut every app down, then close the shared event loop."""
+        try:
+            for contender, driver in self.started:
+                try:
+                    driver.stop()
+                except Exception as exc:
+                    if not contender.optional:
+                        raise
+                    self.log(f"WARNING: {contender.label} did not shut down cleanly: {exc!r}")
+        finally:
+            self.loop.close()
 
 
 def run(
@@ -172,18 +219,20 @@ def run(
         The measured cells plus the skipped ones with reasons.
 
     Raises:
-        SanityError: If a peer answers a workload wrongly.
+        SanityError: If a peer answers a workload wrongly (peers are never skipped).
     """
     result = RunResult(settings=settings, contenders=list(contenders), workloads=list(workloads))
     runner = _Runner(result, log, show_tracebacks)
     started = time.perf_counter()
     try:
         for contender in contenders:
-            runner.run_contender(contender)
+            runner.start(contender)
+        for workload in workloads:
+            runner.run_workload(workload)
     finally:
         runner.close()
     result.elapsed_s = time.perf_counter() - started
     return result
 
 
-__all__ = ["Cell", "RunResult", "SanityError", "Skip", "run"]
+__all__ = ["Cell", "RunResult", "Skip", "run"]
