@@ -92,17 +92,30 @@ def _path(scope: Scope) -> tuple[str, str]:
     return root_path, path
 
 
+def _headers_from_pairs(pairs: list[tuple[str, str]]) -> Headers:
+    """Wrap already-parsed header pairs without re-validating each one.
+
+    `Headers(pairs)` checks every value for newlines, which the server has
+    already refused; on a small request that check costs more than routing.
+    `_list` is the store werkzeug's `Headers` has kept for over a decade.
+    """
+    headers = Headers()
+    headers._list = pairs
+    return headers
+
+
 def request_from_scope(
     scope: Scope, receive: Receive, loop: asyncio.AbstractEventLoop, limit: int | None
 ) -> Request:
     """Translate an ASGI HTTP scope into the core's `Request`."""
-    headers = Headers([(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]])
-    raw_length = headers.get("Content-Length")
+    pairs = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
     length: int | None = None
-    if raw_length is not None:
-        if not raw_length.isdigit():
-            raise _BadRequest("Content-Length is not a number.")
-        length = int(raw_length)
+    for name, value in pairs:
+        if len(name) == 14 and name.lower() == "content-length":
+            if not value.isdigit():
+                raise _BadRequest("Content-Length is not a number.")
+            length = int(value)
+    headers = _headers_from_pairs(pairs)
     root_path, path = _path(scope)
     client = scope.get("client")
     server = scope.get("server")

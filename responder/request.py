@@ -22,6 +22,7 @@ from werkzeug.utils import cached_property
 from .body import EMPTY, Body
 from .errors import HTTPError
 from .formats import Codec, format_for_content_type, negotiate
+from .response import first_header
 
 if TYPE_CHECKING:
     from .api import API
@@ -114,18 +115,18 @@ class Request(SansIORequest):
 
     def accepts(self, content_type: str) -> bool:
         """Tell whether the client's `Accept` header admits `content_type`."""
-        if not self.headers.get("Accept"):
+        if not first_header(self.headers, "Accept"):
             return True
         return self.accept_mimetypes.quality(content_type) > 0
 
     def preferred_media_type(self, candidates: list[str] | tuple[str, ...]) -> str | None:
         """Return the candidate the client prefers (ties keep your order), or None."""
-        return negotiate(self.headers.get("Accept"), tuple(candidates))
+        return negotiate(first_header(self.headers, "Accept"), tuple(candidates))
 
     @property
     def last_event_id(self) -> str | None:
         """The id of the last Server-Sent Event a reconnecting client saw."""
-        return self.headers.get("Last-Event-ID")
+        return first_header(self.headers, "Last-Event-ID")
 
     # -- the body, asynchronously -------------------------------------------
 

@@ -15,7 +15,18 @@ from werkzeug.sansio.response import Response as SansIOResponse
 
 from .formats import JSON, RENDERABLE, negotiate
 
-__all__ = ["UNSET", "Response"]
+__all__ = ["UNSET", "Response", "first_header"]
+
+
+def first_header(headers: Headers, name: str) -> str | None:
+    """Return a header's first value or None.
+
+    `Headers.get` raises and catches a KeyError internally for an absent
+    header, which costs more than the rest of a small request's routing;
+    `getlist` scans without raising.
+    """
+    values = headers.getlist(name)
+    return values[0] if values else None
 
 
 class _Unset:
@@ -161,13 +172,17 @@ class Response(SansIOResponse):
         the request's `Accept`, encodes, sets `Content-Length` for byte bodies
         and drops the body of HEAD requests and bodiless statuses.
         """
+        headers = self.headers
         if self._media is not UNSET:
-            accept = req.headers.get("Accept")
+            accept = first_header(req.headers, "Accept")
             mimetype = negotiate(accept, RENDERABLE) if accept and accept != "*/*" else JSON
             mimetype = mimetype or JSON
             self._content = codec.encode(self._media, mimetype)
-            if "Content-Type" not in self.headers:
-                self.headers["Content-Type"] = mimetype
+            if not headers.getlist("Content-Type"):
+                headers["Content-Type"] = mimetype
+            typed = True
+        else:
+            typed = False
         for name, value in self.cookies.items():
             self.set_cookie(name, value)
         code = self._status_code
@@ -179,9 +194,9 @@ class Response(SansIOResponse):
         if self.stream_body is None:
             content = self._content if self._content is not None else b""
             self._content = content
-            self.headers["Content-Length"] = str(len(content))
-            if content and "Content-Type" not in self.headers:
-                self.headers["Content-Type"] = "application/octet-stream"
+            headers["Content-Length"] = str(len(content))
+            if content and not typed and not headers.getlist("Content-Type"):
+                headers["Content-Type"] = "application/octet-stream"
         if req.method == "HEAD":
             self.send_body = False
 

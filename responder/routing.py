@@ -143,6 +143,8 @@ class Router:
         self.redirect_slashes = redirect_slashes
         self.routes: list[Route] = []
         self._by_name: dict[str, Route] = {}
+        #: Paths without parameters, looked up before werkzeug's matcher.
+        self._static: dict[str, list[Route]] = {}
         self._map = Map(
             converters=_CONVERTERS,
             strict_slashes=True,
@@ -166,6 +168,11 @@ class Router:
                 "another handler for it (for example, for other methods)."
             )
         methods = set(route.methods) if route.methods is not None else None
+        if methods is not None and "GET" in methods:
+            methods.add("HEAD")
+            route.methods = frozenset(methods)
+        if rule_path == route.path and not route.websocket:
+            self._static.setdefault(route.path, []).append(route)
         self._map.add(Rule(rule_path, endpoint=route, methods=methods, websocket=route.websocket))
         self.routes.append(route)
         self._by_name.setdefault(route.name, route)
@@ -173,6 +180,10 @@ class Router:
 
     def match(self, method: str, path: str, *, websocket: bool = False) -> Match:
         """Find the route for a request; never raises for a client's mistake."""
+        if not websocket and path in self._static:
+            for route in self._static[path]:
+                if route.methods is None or method in route.methods:
+                    return Match(route, {})
         return self._match(method, path, websocket, try_other_slash=self.redirect_slashes)
 
     def _match(self, method: str, path: str, websocket: bool, try_other_slash: bool) -> Match:
