@@ -1,0 +1,1 @@
+"""Example applications; a package so servers can import `examples.helloworld:api`."""
