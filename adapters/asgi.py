@@ -18,7 +18,7 @@ from werkzeug.datastructures import Headers
 
 from responder.body import Body, ClientDisconnected
 from responder.error_pages import PROBLEM_JSON
-from responder.pipeline import drive_async, drive_sync, finish
+from responder.pipeline import drive_async, drive_sync, finish, needs_finish
 from responder.request import Request
 from responder.response import Response
 
@@ -211,7 +211,7 @@ class ASGIAdapter:
             }
         )
         await self._send_body(resp, send)
-        if resp.tasks:
+        if needs_finish(req, resp):
             await drive_async(finish(self.api, req, resp), _run_sync)
 
     @staticmethod

@@ -19,7 +19,7 @@ from werkzeug.datastructures import EnvironHeaders
 
 from responder.body import Body
 from responder.error_pages import PROBLEM_JSON
-from responder.pipeline import drive_async, drive_sync, finish
+from responder.pipeline import drive_async, drive_sync, finish, needs_finish
 from responder.request import Request
 from responder.response import Response
 
@@ -215,7 +215,7 @@ class WSGIAdapter:
             raise resp.unhandled
         start_response(status_line(resp.status_code), resp.headers.to_wsgi_list())
         body = self._body(resp)
-        if resp.tasks:
+        if needs_finish(req, resp):
             return _Closing(
                 body, lambda: drive_sync(finish(self.api, req, resp), run_on_thread_loop)
             )

@@ -3,9 +3,35 @@
 from __future__ import annotations
 
 from .api import API
+from .dependencies import (
+    DependencyCycleError,
+    DependencyError,
+    DependencyResolutionError,
+    DependencyScopeError,
+)
 from .errors import HTTPError, Problem, abort
+from .params import Body, Cookie, Depends, File, Form, Header, Path, Query
 from .request import Request
 from .response import Response
 
-__all__ = ["API", "HTTPError", "Problem", "Request", "Response", "abort"]
+__all__ = [
+    "API",
+    "Body",
+    "Cookie",
+    "DependencyCycleError",
+    "DependencyError",
+    "DependencyResolutionError",
+    "DependencyScopeError",
+    "Depends",
+    "File",
+    "Form",
+    "HTTPError",
+    "Header",
+    "Path",
+    "Problem",
+    "Query",
+    "Request",
+    "Response",
+    "abort",
+]
 __version__ = "0.1.0"

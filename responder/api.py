@@ -12,15 +12,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
+from pydantic import BaseModel
+
+from .dependencies import Registry
 from .endpoint import Callee, Endpoint
 from .formats import Codec
 from .hooks import Hooks
 from .lifespan import Lifespan, LifespanFactory
+from .params import Depends
 from .pipeline import Lifecycle, exchange
 from .request import Request, State
 from .response import Response
 from .routing import Route, Router
 from .settings import Settings
+from .validation import list_fields, response_adapter
 
 if TYPE_CHECKING:
     from .adapters.testing import TestClient
@@ -29,6 +34,13 @@ __all__ = ["API"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 _HOOK_OPTIONS = ("before", "after")
+#: Route keywords kept for the OpenAPI document.
+ROUTE_METADATA = frozenset(
+    {
+        "tags", "summary", "description", "responses", "examples", "openapi_extra",
+        "include_in_schema", "security", "operation_id", "deprecated",
+    }
+)  # fmt: skip
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -52,7 +64,9 @@ class API:
         self.settings = Settings(**options)
         self.router = Router(redirect_slashes=self.settings.redirect_slashes)
         self.hooks = Hooks()
+        self.dependencies = Registry()
         self.lifespan = Lifespan(self, lifespan)
+        self.lifespan.closers.append(self.dependencies.close_app_scope)
         self.state = State()
         self.codec = Codec(
             ensure_ascii=self.settings.json_ensure_ascii, encoder=self.settings.encoder
@@ -78,6 +92,10 @@ class API:
         before: Any = None,
         after: Any = None,
         status_code: int | None = None,
+        dependencies: Iterable[Depends] | None = None,
+        response_model: Any = None,
+        params_model: type[BaseModel] | None = None,
+        **metadata: Any,
     ) -> Route:
         """Route `path` to a function or class-based view.
 
@@ -92,10 +110,21 @@ class API:
             before: Hook(s) run before the handler, for this route only.
             after: Hook(s) run after the handler, before the global ones.
             status_code: The status the response starts with.
+            dependencies: `Depends(...)` guards resolved before the handler.
+            response_model: A model (or generic such as `list[Item]`) that
+                validates and shapes `resp.media`; False switches off the one
+                a return annotation would imply.
+            params_model: A model validating the whole query string into
+                `req.state.validated_params`.
+            **metadata: OpenAPI metadata (`tags`, `summary`, `responses` ...).
 
         Raises:
             ValueError: for a duplicate path or a bad path.
+            TypeError: for an unknown metadata keyword.
         """
+        unknown = set(metadata) - ROUTE_METADATA
+        if unknown:
+            raise TypeError(f"Unknown route option(s): {sorted(unknown)}")
         plan = Endpoint(endpoint)
         allowed = plan.methods if methods is None else frozenset(m.upper() for m in methods)
         options: dict[str, Any] = {}
@@ -105,6 +134,13 @@ class API:
                 options[key] = tuple(hooks)
         if status_code is not None:
             options["status_code"] = int(status_code)
+        guards = tuple(dependencies or ())
+        if guards:
+            options["dependencies"] = guards
+        if params_model is not None:
+            options["params_model"] = (params_model, list_fields(params_model))
+        if metadata:
+            options["metadata"] = metadata
         route = Route(
             path=path,
             endpoint=plan,
@@ -116,6 +152,12 @@ class API:
         route.is_async = plan.is_async or any(
             h.is_async for key in _HOOK_OPTIONS for h in options.get(key, ())
         )
+        callees = plan.all_callees()
+        path_names = frozenset(route.param_names)
+        for callee in callees:
+            callee.bind_path(path_names)
+        route.needs_resolver = bool(guards or params_model) or not all(c.fast for c in callees)
+        route.response_adapter = response_adapter(response_model, [c.func for c in callees])
         return self.router.add(route, check_existing=check_existing)
 
     def route(
@@ -160,6 +202,32 @@ class API:
     def delete(self, path: str, **options: Any) -> Callable[[F], F]:
         """Route DELETE requests for `path`."""
         return self._method_route("DELETE", path, **options)
+
+    # -- dependencies ---------------------------------------------------------
+
+    def dependency(self, name: str | None = None, *, scope: str = "request") -> Callable[[F], F]:
+        """Register the decorated provider under its name (or `name`).
+
+        Handlers and other providers receive its value by declaring a
+        parameter of that name. `scope="app"` runs it once per application
+        and tears it down at shutdown.
+        """
+
+        def decorator(provider: F) -> F:
+            self.add_dependency(name or provider.__name__, provider, scope=scope)
+            return provider
+
+        return decorator
+
+    def add_dependency(
+        self, name: str, provider: Callable[..., Any], *, scope: str = "request"
+    ) -> None:
+        """Register `provider` as the dependency called `name`.
+
+        Raises:
+            ValueError: for a reserved name or an unknown scope.
+        """
+        self.dependencies.add(name, provider, scope)
 
     def url_for(self, endpoint: Any, **params: Any) -> str:
         """Build the path of a route from its endpoint (or name) and values."""

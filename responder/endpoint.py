@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
+from .injection import plan_arguments
+
 __all__ = ["HTTP_METHODS", "Callee", "Endpoint", "is_async_callable"]
 
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")
@@ -36,12 +38,15 @@ class Callee:
             pipeline (2 for `(req, resp)`).
     """
 
-    __slots__ = ("accepts_any", "func", "is_async", "keywords", "name")
+    __slots__ = ("accepts_any", "fast", "func", "is_async", "keywords", "name", "plans")
 
-    def __init__(self, func: Callable[..., Any]) -> None:
+    def __init__(self, func: Callable[..., Any], *, skip: int = 2) -> None:
         self.func = func
         self.is_async = is_async_callable(func)
         self.name = getattr(func, "__qualname__", repr(func))
+        self.plans = plan_arguments(func, skip=skip)
+        #: True when path values are all it needs: no resolver, a dict lookup.
+        self.fast = not self.plans
         try:
             signature = inspect.signature(func)
         except (TypeError, ValueError):  # builtins without a signature
@@ -53,6 +58,10 @@ class Callee:
         self.keywords = frozenset(
             p.name for p in params[2:] if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
         )
+
+    def bind_path(self, path_params: frozenset[str]) -> None:
+        """Take the fast path when every parameter is a path value of the route."""
+        self.fast = all(p.kind == "named" and p.name in path_params for p in self.plans)
 
     def select(self, values: Mapping[str, Any]) -> dict[str, Any]:
         """Pick the values this callable declared (all of them for `**kwargs`)."""
@@ -120,6 +129,11 @@ class Endpoint:
         if "GET" in served:
             served.add("HEAD")
         return tuple(sorted(served))
+
+    def all_callees(self) -> list[Callee]:
+        """Every callable of the target, for planning."""
+        pieces = [*self._by_method.values(), self._on_request]
+        return [c for c in pieces if c is not None]
 
     def answers_options(self) -> bool:
         """Tell whether the view handles OPTIONS itself."""

@@ -13,6 +13,7 @@ import logging
 import traceback
 from typing import TYPE_CHECKING, Any
 
+from .dependencies import DependencyError
 from .errors import HTTPError, status_phrase
 from .formats import JSON
 
@@ -94,4 +95,7 @@ def render_unhandled(
             f"<pre>{html.escape(text)}</pre>"
         )
         return
-    render_error(settings, codec, req, resp, HTTPError(500, status_phrase(500) + "."))
+    # A broken dependency graph is the developer's to fix and says nothing
+    # about the data; naming the providers makes the 500 actionable.
+    detail = str(exc) if isinstance(exc, DependencyError) else status_phrase(500) + "."
+    render_error(settings, codec, req, resp, HTTPError(500, detail))

@@ -41,6 +41,8 @@ class Lifespan:
         self.factory = factory
         self.on_startup: list[Callable[[], Any]] = []
         self.on_shutdown: list[Callable[[], Any]] = []
+        #: Framework clean-ups (app-scoped dependencies), after shutdown handlers.
+        self.closers: list[Callable[[], Any]] = []
         self._context: AbstractAsyncContextManager[Any] | None = None
         self.started = False
 
@@ -74,6 +76,11 @@ class Lifespan:
                 await _call(handler)
             except Exception:
                 log.exception("Shutdown handler %r failed", handler)
+        for closer in self.closers:
+            try:
+                await _call(closer)
+            except Exception:
+                log.exception("Closing %r failed", closer)
         context, self._context = self._context, None
         if context is not None:
             try:

@@ -22,6 +22,8 @@ from pydantic import BaseModel
 from .endpoint import Callee
 from .error_pages import render_error, render_unhandled
 from .errors import HTTPError
+from .injection import Resolver
+from .validation import apply_response_model, validate_params
 
 if TYPE_CHECKING:
     from .api import API
@@ -29,7 +31,7 @@ if TYPE_CHECKING:
     from .response import Response
     from .routing import Match, Route
 
-__all__ = ["Call", "drive_async", "drive_sync", "exchange", "finish"]
+__all__ = ["Call", "drive_async", "drive_sync", "exchange", "finish", "needs_finish", "teardown"]
 
 log = logging.getLogger("responder.pipeline")
 
@@ -39,7 +41,7 @@ Lifecycle = Generator["Call", Any, None]
 class Call:
     """One user callable the lifecycle wants run, with its arguments."""
 
-    __slots__ = ("args", "func", "is_async", "kwargs")
+    __slots__ = ("args", "func", "is_async", "kwargs", "sync")
 
     def __init__(
         self,
@@ -47,11 +49,14 @@ class Call:
         args: tuple[Any, ...],
         kwargs: dict[str, Any] | None = None,
         is_async: bool | None = None,
+        sync: Callable[..., Any] | None = None,
     ) -> None:
         self.func = func
         self.args = args
         self.kwargs = kwargs or {}
         self.is_async = inspect.iscoroutinefunction(func) if is_async is None else is_async
+        #: A blocking twin of an async `func`, preferred by the sync driver.
+        self.sync = sync
 
 
 def drive_sync(lifecycle: Lifecycle, run_awaitable: Callable[[Awaitable[Any]], Any]) -> None:
@@ -65,10 +70,10 @@ def drive_sync(lifecycle: Lifecycle, run_awaitable: Callable[[Awaitable[Any]], A
             return
         error = None
         try:
-            value = call.func(*call.args, **call.kwargs)
+            value = (call.sync or call.func)(*call.args, **call.kwargs)
             if inspect.isawaitable(value):
                 value = run_awaitable(value)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - thrown back into the lifecycle
             value, error = None, exc
 
 
@@ -93,7 +98,7 @@ async def drive_async(
                 value = call.func(*call.args, **call.kwargs)
             if inspect.isawaitable(value):
                 value = await value
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - thrown back into the lifecycle
             value, error = None, exc
 
 
@@ -121,10 +126,12 @@ def exchange(api: API, req: Request, resp: Response, match: Match) -> Lifecycle:
             if status is not None:
                 resp._status_code = status
             if not (yield from _before(api, route, req, resp)):
-                yield from _handle(route, req, resp)
+                yield from _handle(api, route, req, resp)
             yield from _after(api, route, req, resp)
+            if route.response_adapter is not None:
+                apply_response_model(api, route, resp)
         resp.finalize(req, api.codec)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - everything becomes a response
         yield from _recover(api, req, resp, exc)
 
 
@@ -150,15 +157,27 @@ def _before(api: API, route: Route, req: Request, resp: Response) -> Generator[C
     return False
 
 
-def _handle(route: Route, req: Request, resp: Response) -> Lifecycle:
+def _handle(api: API, route: Route, req: Request, resp: Response) -> Lifecycle:
     endpoint = route.endpoint
     callees = endpoint.callees(req.method)
     if not callees:  # a view without a handler for this method (unreachable via router)
         raise HTTPError(405, headers={"Allow": ", ".join(endpoint.allowed())})
     params = req.path_params
+    resolver: Resolver | None = None
+    if route.needs_resolver:
+        resolver = req.resolver = Resolver(api.dependencies, req, resp, params)
+        for guard in route.options.get("dependencies", ()):
+            yield from resolver.provide(api.dependencies.for_func(guard.dependency))
+        params_plan = route.options.get("params_model")
+        if params_plan is not None:
+            req.state.validated_params = validate_params(params_plan, req)
     result = None
     for callee in callees:
-        result = yield _call(callee, (req, resp), params)
+        if callee.fast or resolver is None:
+            result = yield _call(callee, (req, resp), params)
+        else:
+            kwargs = yield from resolver.arguments(callee.plans)
+            result = yield Call(callee.func, (req, resp), kwargs, callee.is_async)
     apply_return_value(resp, result)
 
 
@@ -208,7 +227,7 @@ def _recover(api: API, req: Request, resp: Response, exc: Exception) -> Lifecycl
             yield Call(handler, (req, resp, exc))
             resp.finalize(req, api.codec)
             return
-        except Exception as second:
+        except Exception as second:  # noqa: BLE001 - a broken handler is a 500
             exc = second
     try:
         if isinstance(exc, HTTPError):
@@ -226,13 +245,52 @@ def _recover(api: API, req: Request, resp: Response, exc: Exception) -> Lifecycl
         resp.finalize(req, api.codec)
 
 
-def finish(api: API, req: Request, resp: Response) -> Lifecycle:
-    """Work after the response is sent: background tasks, in order.
+def needs_finish(req: Request, resp: Response) -> bool:
+    """Tell whether anything is due after sending (tasks, teardowns)."""
+    return bool(resp.tasks) or (req.resolver is not None and bool(req.resolver.teardown))
 
-    A failing task is logged and does not stop the ones after it.
+
+def finish(api: API, req: Request, resp: Response) -> Lifecycle:
+    """Work after the response is sent: teardowns, then background tasks.
+
+    Dependency teardowns run in reverse order of setup, exactly once; a
+    failing teardown or task is logged and does not stop the ones after it.
     """
+    if req.resolver is not None:
+        yield from teardown(req.resolver)
     for func, args, kwargs in resp.tasks:
         try:
             yield Call(func, args, kwargs)
         except Exception:
             log.exception("Background task %r failed", func)
+
+
+def teardown(resolver: Resolver) -> Lifecycle:
+    """Close the request's generator dependencies, newest first, once each."""
+    pending, resolver.teardown = resolver.teardown[::-1], []
+    for gen in pending:
+        try:
+            if inspect.isasyncgen(gen):
+                yield Call(_finish_async_gen, (gen,), is_async=True)
+            else:
+                yield Call(_finish_gen, (gen,), is_async=False)
+        except Exception:
+            log.exception("Dependency teardown failed")
+
+
+def _finish_gen(gen: Any) -> None:
+    try:
+        next(gen)
+    except StopIteration:
+        return
+    gen.close()
+    log.warning("Dependency generator %r yielded more than once; closed it", gen)
+
+
+async def _finish_async_gen(gen: Any) -> None:
+    try:
+        await anext(gen)
+    except StopAsyncIteration:
+        return
+    await gen.aclose()
+    log.warning("Dependency generator %r yielded more than once; closed it", gen)

@@ -79,6 +79,8 @@ class Request(SansIORequest):
         self.api = api
         self.path_params: dict[str, Any] = {}
         self.route: Any = None
+        #: The dependency resolver of this request, when its route needs one.
+        self.resolver: Any = None
 
     @cached_property
     def state(self) -> State:

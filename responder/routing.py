@@ -114,6 +114,10 @@ class Route:
     options: dict[str, Any] = field(default_factory=dict)
     #: Whether any piece (handler, route hook) is a coroutine function.
     is_async: bool = False
+    #: Whether any piece needs more than path values (markers, providers, body).
+    needs_resolver: bool = False
+    #: Validates `resp.media` after the handler, when the route has a model.
+    response_adapter: Any = None
 
     @property
     def param_names(self) -> tuple[str, ...]:

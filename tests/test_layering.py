@@ -7,7 +7,9 @@ from pathlib import Path
 
 CORE = Path(__file__).resolve().parents[1] / "responder"
 FORBIDDEN_IMPORTS = ("responder.adapters", "uvicorn", "gunicorn", "a2wsgi")
-PROTOCOL_WORDS = ("environ", "start_response", "scope", "receive", "send")
+PROTOCOL_WORDS = ("environ", "start_response", "receive", "send")
+#: `scope` is also the dependency option `scope="app"`; only `scope[...]` is ASGI.
+SUBSCRIPTED_WORDS = ("scope", "environ")
 #: The one seam: `API._adapter` imports the adapters lazily.
 ALLOWED = {("api.py", ".adapters"), ("api.py", ".adapters.testing"), ("api.py", ".adapters.serve")}
 
@@ -39,7 +41,7 @@ def test_core_imports_no_protocol_code() -> None:
 
 
 def test_core_uses_no_protocol_words() -> None:
-    """No variable or parameter in the core is an environ, scope, receive or send."""
+    """No variable or parameter in the core is an environ, receive or send; no scope[...]."""
     offenders = []
     for path in CORE.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
@@ -48,5 +50,11 @@ def test_core_uses_no_protocol_words() -> None:
                 names = [node.id]
             elif isinstance(node, ast.arg):
                 names = [node.arg]
+            elif (
+                isinstance(node, ast.Subscript)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in SUBSCRIPTED_WORDS
+            ):
+                offenders.append(f"{path.name}:{node.lineno} {node.value.id}[...]")
             offenders += [f"{path.name}:{node.lineno} {n}" for n in names if n in PROTOCOL_WORDS]
     assert offenders == []

@@ -1,0 +1,441 @@
+"""Injection: plan a callable's parameters once, resolve them per request.
+
+`plan_arguments` reads a signature when a route is registered and decides,
+per parameter, where its value comes from: the request or response, a path
+value, a marker (`Query`, `Header` ...), the validated body, a `Depends`, or a
+provider looked up by name. `Resolver` then fills those in for one request,
+memoizing providers, collecting validation errors into one 422, and keeping
+the generator teardowns for after the response is sent.
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+
+from .dependencies import (
+    DependencyCycleError,
+    DependencyResolutionError,
+    DependencyScopeError,
+    Provider,
+    Registry,
+)
+from .errors import HTTPError
+from .params import Body, Depends, Param, Path
+
+if TYPE_CHECKING:
+    from .pipeline import Call
+    from .request import Request
+    from .response import Response
+
+__all__ = ["ArgPlan", "Resolver", "ValidationFailed", "plan_arguments"]
+
+EMPTY = inspect.Parameter.empty
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_REQUEST_NAMES = frozenset({"req", "request"})
+_RESPONSE_NAMES = frozenset({"resp", "response"})
+_SOCKET_NAMES = frozenset({"ws", "websocket"})
+
+
+class ValidationFailed(HTTPError):
+    """Request values that do not validate: 422 with every error listed."""
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        super().__init__(422, "The request is not valid.")
+        self.errors = errors
+
+    def members(self) -> dict[str, Any]:
+        return {"errors": self.errors}
+
+
+@dataclass(slots=True)
+class ArgPlan:
+    """Where one parameter's value comes from."""
+
+    name: str
+    kind: str  # request|response|socket|path|marker|body|depends|named
+    default: Any = EMPTY
+    marker: Param | None = None
+    key: str = ""
+    adapter: TypeAdapter[Any] | None = None
+    many: bool = False
+    provider: Callable[..., Any] | None = None
+    annotation: Any = None
+
+
+def _hints(func: Callable[..., Any]) -> dict[str, Any]:
+    target = func if inspect.isroutine(func) else getattr(func, "__call__", func)  # noqa: B004
+    try:
+        return typing.get_type_hints(target, include_extras=True)
+    except Exception:  # noqa: BLE001 - forward references we cannot see: treat as unannotated
+        return {}
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _is_many(annotation: Any) -> bool:
+    origin = typing.get_origin(annotation)
+    return origin in (list, tuple, set, frozenset)
+
+
+def _adapter(annotation: Any, marker: Param | None) -> TypeAdapter[Any]:
+    if annotation is None or annotation is EMPTY:
+        annotation = Any
+    if marker is not None and marker.constraints:
+        return TypeAdapter(Annotated[annotation, Field(**marker.constraints)])
+    return TypeAdapter(annotation)
+
+
+def _split_annotated(annotation: Any) -> tuple[Any, Any]:
+    """Return (type, marker found inside `Annotated[...]` or None)."""
+    if typing.get_origin(annotation) is Annotated:
+        base, *extras = typing.get_args(annotation)
+        for extra in extras:
+            if isinstance(extra, Param | Depends):
+                return base, extra
+        return base, None
+    return annotation, None
+
+
+def _marker_key(name: str, marker: Param) -> str:
+    if marker.alias:
+        return marker.alias
+    return name.replace("_", "-") if marker.source == "header" else name
+
+
+def plan_arguments(func: Callable[..., Any], *, skip: int) -> tuple[ArgPlan, ...]:
+    """Decide, once, where each parameter of `func` gets its value.
+
+    Args:
+        func: The handler, view method or provider.
+        skip: Leading positional parameters the caller passes itself
+            (2 for `(req, resp)`, 1 for `(ws)`, 0 for providers).
+
+    Raises:
+        TypeError: for a parameter that cannot be planned (`*args`).
+    """
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError):
+        return ()
+    hints = _hints(func)
+    plans = []
+    for index, param in enumerate(signature.parameters.values()):
+        if index < skip or param.kind in (param.VAR_KEYWORD, param.VAR_POSITIONAL):
+            continue
+        annotation, marker = _split_annotated(hints.get(param.name, param.annotation))
+        default = param.default
+        if isinstance(default, Param | Depends):
+            marker, default = default, EMPTY
+        elif isinstance(marker, Param) and not marker.required and default is EMPTY:
+            default = marker.default
+        plans.append(_plan_one(param.name, annotation, marker, default))
+    return tuple(plans)
+
+
+def _plan_one(name: str, annotation: Any, marker: Any, default: Any) -> ArgPlan:
+    if isinstance(marker, Depends):
+        return ArgPlan(name, "depends", provider=marker.dependency)
+    if isinstance(marker, Param):
+        if isinstance(marker, Body):
+            return ArgPlan(name, "body", annotation=annotation, adapter=_adapter(annotation, None))
+        default = marker.default if default is EMPTY and not marker.required else default
+        return ArgPlan(
+            name,
+            "path" if isinstance(marker, Path) else "marker",
+            default=default,
+            marker=marker,
+            key=_marker_key(name, marker),
+            adapter=_adapter(annotation, marker),
+            many=_is_many(annotation),
+            annotation=annotation,
+        )
+    if name in _REQUEST_NAMES or annotation is _request_type():
+        return ArgPlan(name, "request")
+    if name in _RESPONSE_NAMES:
+        return ArgPlan(name, "response")
+    if name in _SOCKET_NAMES:
+        return ArgPlan(name, "socket")
+    if _is_model(annotation) and default is EMPTY:
+        return ArgPlan(name, "body", annotation=annotation, adapter=TypeAdapter(annotation))
+    return ArgPlan(name, "named", default=default, annotation=annotation)
+
+
+def _request_type() -> Any:
+    from .request import Request
+
+    return Request
+
+
+def needs_resolver(plans: tuple[ArgPlan, ...]) -> bool:
+    """Tell whether a callable needs more than path values."""
+    return any(p.kind != "named" for p in plans)
+
+
+class Resolver:
+    """Resolves arguments for one request (or one WebSocket connection).
+
+    Args:
+        registry: The application's providers.
+        req: The request.
+        resp: The response, None for WebSocket connections.
+        path_params: The values the router matched.
+        socket: The WebSocket, for WebSocket routes.
+    """
+
+    def __init__(
+        self,
+        registry: Registry,
+        req: Request,
+        resp: Response | None,
+        path_params: dict[str, Any],
+        socket: Any = None,
+    ) -> None:
+        self.registry = registry
+        self.req = req
+        self.resp = resp
+        self.path_params = path_params
+        self.socket = socket
+        self.cache: dict[Any, Any] = {}
+        self.teardown: list[Any] = []
+        self._resolving: list[Any] = []
+        self._bodies: dict[Any, Any] = {}
+        self._form: dict[str, Any] | None = None
+
+    # -- arguments ---------------------------------------------------------
+
+    def arguments(
+        self, plans: tuple[ArgPlan, ...], *, app_scope: bool = False
+    ) -> Generator[Call, Any, dict[str, Any]]:
+        """Resolve every planned parameter; raise one 422 for all bad values."""
+        values: dict[str, Any] = {}
+        errors: list[dict[str, Any]] = []
+        for plan in plans:
+            kind = plan.kind
+            if app_scope and kind in ("request", "response", "socket", "path", "marker", "body"):
+                raise DependencyScopeError(
+                    f"An app-scoped dependency cannot take {plan.name!r}: it lives per request"
+                )
+            if kind == "request":
+                values[plan.name] = self.req
+            elif kind == "response":
+                values[plan.name] = self.resp
+            elif kind == "socket":
+                values[plan.name] = self.socket
+            elif kind in ("marker", "path"):
+                yield from self._marker(plan, values, errors)
+            elif kind == "body":
+                yield from self._body(plan, values, errors)
+            elif kind == "depends":
+                provider = self.registry.for_func(plan.provider)  # type: ignore[arg-type]
+                values[plan.name] = yield from self.provide(provider, app_scope=app_scope)
+            else:
+                yield from self._named(plan, values, app_scope)
+        if errors:
+            raise ValidationFailed(errors)
+        return values
+
+    def _named(
+        self, plan: ArgPlan, values: dict[str, Any], app_scope: bool
+    ) -> Generator[Call, Any, None]:
+        if not app_scope and plan.name in self.path_params:
+            values[plan.name] = self.path_params[plan.name]
+            return
+        provider = self.registry.by_name.get(plan.name)
+        if provider is not None:
+            values[plan.name] = yield from self.provide(provider, app_scope=app_scope)
+        elif plan.default is EMPTY:
+            raise DependencyResolutionError(
+                f"Nothing provides {plan.name!r}: it is no path parameter, registered "
+                "dependency or marker, and has no default"
+            )
+
+    def _marker(
+        self, plan: ArgPlan, values: dict[str, Any], errors: list[dict[str, Any]]
+    ) -> Generator[Call, Any, None]:
+        marker = plan.marker
+        assert marker is not None and plan.adapter is not None
+        source = marker.source
+        raw = yield from self._raw(source, plan)
+        if raw is _MISSING or (plan.many and raw == [] and not marker.required):
+            if plan.default is EMPTY:
+                errors.append(
+                    {"type": "missing", "loc": [source, plan.key], "msg": "Field required"}
+                )
+            else:
+                values[plan.name] = plan.default
+            return
+        try:
+            values[plan.name] = plan.adapter.validate_python(raw)
+        except ValidationError as exc:
+            errors.extend(_errors(exc, [source, plan.key]))
+
+    def _raw(self, source: str, plan: ArgPlan) -> Generator[Call, Any, Any]:
+        req = self.req
+        if source == "query":
+            if plan.many:
+                return req.args.getlist(plan.key)
+            return req.args.get(plan.key, _MISSING)
+        if source == "header":
+            found = req.headers.getlist(plan.key)
+            if plan.many:
+                return found
+            return found[0] if found else _MISSING
+        if source == "cookie":
+            return req.cookies.get(plan.key, _MISSING)
+        if source == "path":
+            return self.path_params.get(plan.key, _MISSING)
+        form = yield from self._read_form()
+        value = form.get(plan.key, _MISSING)
+        if plan.many and value is not _MISSING and not isinstance(value, list):
+            value = [value]
+        return value
+
+    def _read_form(self) -> Generator[Call, Any, dict[str, Any]]:
+        if self._form is None:
+            yield from self._read_body()
+            self._form = self.req._decode("form", self.req._body.read_sync())
+        return self._form
+
+    def _read_body(self) -> Generator[Call, Any, bytes]:
+        from .pipeline import Call
+
+        body = self.req._body
+        data: bytes = yield Call(body.read, (), is_async=True, sync=body.read_sync)
+        return data
+
+    def _body(
+        self, plan: ArgPlan, values: dict[str, Any], errors: list[dict[str, Any]]
+    ) -> Generator[Call, Any, None]:
+        if self.req.method not in WRITE_METHODS:
+            values[plan.name] = None if plan.default is EMPTY else plan.default
+            return
+        key = plan.annotation
+        if key in self._bodies:
+            values[plan.name] = self._bodies[key]
+            return
+        data = yield from self._read_body()
+        media = self.req._decode(self.req._media_format(None), data)
+        if _is_model(key) and not isinstance(media, dict):
+            errors.append(
+                {"type": "model_type", "loc": ["body"], "msg": "The body must be an object"}
+            )
+            return
+        assert plan.adapter is not None
+        try:
+            value = plan.adapter.validate_python(media)
+        except ValidationError as exc:
+            errors.extend(_errors(exc, ["body"]))
+            return
+        self._bodies[key] = values[plan.name] = value
+
+    # -- providers ---------------------------------------------------------
+
+    def provide(self, provider: Provider, *, app_scope: bool = False) -> Generator[Call, Any, Any]:
+        """Return what `provider` provides, running it at most once per scope."""
+        func = provider.func
+        if provider.scope == "app":
+            return (yield from self._provide_app(provider))
+        if app_scope:
+            raise DependencyScopeError(
+                f"An app-scoped dependency cannot depend on request-scoped {provider.name!r}"
+            )
+        if func in self.cache:
+            return self.cache[func]
+        value = yield from self._run(provider, app_scope=False)
+        self.cache[func] = value
+        return value
+
+    def _provide_app(self, provider: Provider) -> Generator[Call, Any, Any]:
+        registry = self.registry
+        func = provider.func
+        if func in registry.app_values:
+            return registry.app_values[func]
+        value = yield from self._run(provider, app_scope=True)
+        with registry.lock:
+            if func in registry.app_values:  # another request won the race
+                return registry.app_values[func]
+            registry.app_values[func] = value
+        return value
+
+    def _run(self, provider: Provider, *, app_scope: bool) -> Generator[Call, Any, Any]:
+        from .pipeline import Call
+
+        func = provider.func
+        if func in self._resolving:
+            names = [str(self.registry.for_func(f).name) for f in [*self._resolving, func]]
+            chain = " -> ".join(names)
+            raise DependencyCycleError(f"Dependency cycle: {chain}")
+        self._resolving.append(func)
+        try:
+            kwargs = yield from self.arguments(plans_for(func), app_scope=app_scope)
+        finally:
+            self._resolving.pop()
+        teardown = self.registry.app_teardown if app_scope else self.teardown
+        if provider.kind == "gen":
+            gen = func(**kwargs)
+            value = yield Call(_first, (gen, provider.name))
+            teardown.append(gen)
+        elif provider.kind == "asyncgen":
+            agen = func(**kwargs)
+            value = yield Call(_afirst, (agen, provider.name), is_async=True)
+            teardown.append(agen)
+        else:
+            value = yield Call(func, (), kwargs, is_async=provider.is_async)
+        return value
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+_MISSING: Any = _Missing()
+_PLANS: dict[Any, tuple[ArgPlan, ...]] = {}
+
+
+def plans_for(func: Callable[..., Any]) -> tuple[ArgPlan, ...]:
+    """A provider's plan, computed on first use and kept."""
+    plans = _PLANS.get(func)
+    if plans is None:
+        plans = _PLANS[func] = plan_arguments(func, skip=0)
+    return plans
+
+
+def _first(gen: Any, name: str) -> Any:
+    try:
+        return next(gen)
+    except StopIteration:
+        raise DependencyResolutionError(f"Dependency {name!r} returned without yielding") from None
+
+
+async def _afirst(agen: Any, name: str) -> Any:
+    try:
+        return await anext(agen)
+    except StopAsyncIteration:
+        raise DependencyResolutionError(f"Dependency {name!r} returned without yielding") from None
+
+
+def _errors(exc: ValidationError, prefix: list[Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "type": error["type"],
+            "loc": [*prefix, *error["loc"]],
+            "msg": error["msg"],
+            **({"input": error["input"]} if _plain(error.get("input")) else {}),
+        }
+        for error in exc.errors(include_url=False)
+    ]
+
+
+def _plain(value: Any) -> bool:
+    return isinstance(value, str | int | float | bool) and not (
+        isinstance(value, str) and len(value) > 200
+    )
