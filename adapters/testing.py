@@ -78,7 +78,7 @@ async def _run_app(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> 
         await app(scope, receive, send)
     except asyncio.CancelledError:
         raise
-    except BaseException as exc:
+    except BaseException as exc:  # noqa: BLE001 - handed to the caller
         return _AppEnded(exc)
     return _AppEnded(None)
 
@@ -412,6 +412,9 @@ class TestClient(httpx.Client):
 
             def wrapped(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
                 environ["responder.test.raise_server_exceptions"] = raise_server_exceptions
+                # httpx hands the app a BytesIO of the whole body, so reading to EOF is safe
+                # even for a chunked request without Content-Length; say so, as servers do.
+                environ.setdefault("wsgi.input_terminated", True)
                 result: Iterable[bytes] = app(environ, start_response)
                 return result
 
@@ -476,12 +479,18 @@ class TestClient(httpx.Client):
         allow_redirects: bool | None = None,
         **kwargs: Any,
     ) -> httpx.Response:
-        """Send a request; ``allow_redirects`` is accepted as an alias of ``follow_redirects``."""
+        """Send a request, also accepting the spellings of requests-era test suites.
+
+        ``allow_redirects`` is an alias of ``follow_redirects``. Per-request ``cookies=`` apply
+        to this request only; the request is built directly so that httpx's deprecation
+        warning about them does not turn into an error under ``filterwarnings=error``.
+        """
         if allow_redirects is not None:
             if "follow_redirects" in kwargs:
                 raise TypeError("pass either allow_redirects= or follow_redirects=, not both")
             kwargs["follow_redirects"] = allow_redirects
-        return super().request(method, url, **kwargs)
+        options = {key: kwargs.pop(key) for key in ("auth", "follow_redirects") if key in kwargs}
+        return self.send(self.build_request(method, url, **kwargs), **options)
 
     def get(self, url: httpx.URL | str, **kwargs: Any) -> httpx.Response:
         """Send a GET request (see :meth:`request`)."""
