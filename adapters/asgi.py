@@ -112,7 +112,7 @@ def request_from_scope(
     length: int | None = None
     for name, value in pairs:
         if len(name) == 14 and name.lower() == "content-length":
-            if not value.isdigit():
+            if not (value.isascii() and value.isdigit()):
                 raise _BadRequest("Content-Length is not a number.")
             length = int(value)
     headers = _headers_from_pairs(pairs)
@@ -203,16 +203,18 @@ class ASGIAdapter:
             "raise_server_exceptions"
         ):
             raise resp.unhandled
-        await send(
-            {
-                "type": "http.response.start",
-                "status": resp.status_code,
-                "headers": _header_list(resp),
-            }
-        )
-        await self._send_body(resp, send)
-        if needs_finish(req, resp):
-            await drive_async(finish(self.api, req, resp), _run_sync)
+        try:
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": resp.status_code,
+                    "headers": _header_list(resp),
+                }
+            )
+            await self._send_body(resp, send)
+        finally:  # also when the client went away mid-response
+            if needs_finish(req, resp):
+                await drive_async(finish(self.api, req, resp), _run_sync)
 
     @staticmethod
     def _from_thread(loop: asyncio.AbstractEventLoop, awaitable: Awaitable[T]) -> T:

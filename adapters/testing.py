@@ -25,6 +25,7 @@ from collections.abc import (
 from concurrent.futures import Future
 from types import TracebackType
 from typing import Any, Literal, Self, TypeVar
+from urllib.parse import unquote_to_bytes
 from wsgiref.types import StartResponse, WSGIEnvironment
 
 import httpx
@@ -371,6 +372,43 @@ def _serve_loop(loop: asyncio.AbstractEventLoop, ready: threading.Event) -> None
             loop.close()
 
 
+class _WSGITransport(httpx.WSGITransport):
+    """httpx's WSGI transport, with the environ a real WSGI server would build.
+
+    httpx puts the percent-decoded *text* path in `PATH_INFO`; PEP 3333 (and
+    gunicorn) put the decoded *bytes*, tunnelled through latin-1. A framework
+    tested against the former would mis-decode non-ASCII paths and could not
+    see malformed UTF-8 at all, so the raw path of each request is kept here
+    and translated the way servers do.
+    """
+
+    def __init__(
+        self, app: Callable[..., Any], *, raise_server_exceptions: bool, script_name: str
+    ) -> None:
+        super().__init__(
+            app=self._call,
+            raise_app_exceptions=raise_server_exceptions,
+            script_name=script_name,
+        )
+        self._app = app
+        self._raise = raise_server_exceptions
+        self._raw_path = b"/"
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self._raw_path = request.url.raw_path.split(b"?", 1)[0]
+        return super().handle_request(request)
+
+    def _call(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        environ["responder.test.raise_server_exceptions"] = self._raise
+        environ["PATH_INFO"] = unquote_to_bytes(self._raw_path).decode("latin-1")
+        environ["RAW_URI"] = environ["REQUEST_URI"] = self._raw_path.decode("latin-1")
+        # httpx hands the app a BytesIO of the whole body, so reading to EOF is safe
+        # even for a chunked request without Content-Length; say so, as servers do.
+        environ.setdefault("wsgi.input_terminated", True)
+        result: Iterable[bytes] = self._app(environ, start_response)
+        return result
+
+
 class TestClient(httpx.Client):
     """An httpx client bound to one app, in ASGI or WSGI mode, for synchronous tests.
 
@@ -386,6 +424,8 @@ class TestClient(httpx.Client):
         follow_redirects: Default redirect policy.
         cookies: Initial cookies.
         headers: Extra default headers.
+        close_on_exit: Close the client when a `with` block ends; False keeps
+            it usable, so `with` only brackets a lifespan run.
     """
 
     __test__ = False  # Not a test class, despite its name.
@@ -401,6 +441,7 @@ class TestClient(httpx.Client):
         follow_redirects: bool = True,
         cookies: httpx.Cookies | dict[str, str] | None = None,
         headers: httpx.Headers | Mapping[str, str] | None = None,
+        close_on_exit: bool = True,
     ) -> None:
         transport: httpx.BaseTransport
         self._asgi: ASGITransport | None = None
@@ -409,17 +450,8 @@ class TestClient(httpx.Client):
                 app, raise_app_exceptions=raise_server_exceptions, root_path=root_path
             )
         elif mode == "wsgi":
-
-            def wrapped(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-                environ["responder.test.raise_server_exceptions"] = raise_server_exceptions
-                # httpx hands the app a BytesIO of the whole body, so reading to EOF is safe
-                # even for a chunked request without Content-Length; say so, as servers do.
-                environ.setdefault("wsgi.input_terminated", True)
-                result: Iterable[bytes] = app(environ, start_response)
-                return result
-
-            transport = httpx.WSGITransport(
-                app=wrapped, raise_app_exceptions=raise_server_exceptions, script_name=root_path
+            transport = _WSGITransport(
+                app, raise_server_exceptions=raise_server_exceptions, script_name=root_path
             )
         else:
             raise ValueError(f"mode must be 'asgi' or 'wsgi', not {mode!r}")
@@ -434,10 +466,13 @@ class TestClient(httpx.Client):
         )
         self.app = app
         self.mode = mode
+        #: False keeps the client usable after `with` (lifespan still stops).
+        self.close_on_exit = close_on_exit
         self._exit_stack = contextlib.ExitStack()
 
     def __enter__(self) -> Self:
-        super().__enter__()
+        # httpx's own __enter__ would make the client single-use; a test client
+        # is entered once per lifespan run, which `api.requests` may see often.
         try:
             if self._asgi is not None:
                 self._asgi.lifespan_startup()
@@ -460,7 +495,9 @@ class TestClient(httpx.Client):
         try:
             self._exit_stack.__exit__(exc_type, exc_value, traceback)
         finally:
-            super().__exit__(exc_type, exc_value, traceback)
+            self._exit_stack = contextlib.ExitStack()
+            if self.close_on_exit:
+                self.close()
 
     def build_request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Request:
         """Build a request, sending non-mapping ``data=`` as raw content as requests did."""

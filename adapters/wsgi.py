@@ -79,7 +79,7 @@ def request_from_environ(environ: dict[str, Any], limit: int | None) -> Request:
     raw_length = environ.get("CONTENT_LENGTH")
     length: int | None = None
     if raw_length:
-        if not raw_length.isdigit():
+        if not (raw_length.isascii() and raw_length.isdigit()):
             raise _BadRequest("Content-Length is not a number.")
         length = int(raw_length)
     if length:
@@ -97,14 +97,19 @@ def request_from_environ(environ: dict[str, Any], limit: int | None) -> Request:
     return Request(
         environ["REQUEST_METHOD"],
         environ.get("wsgi.url_scheme", "http"),
-        (environ.get("SERVER_NAME", ""), int(port) if port and port.isdigit() else None),
+        (
+            environ.get("SERVER_NAME", ""),
+            int(port) if port and port.isascii() and port.isdigit() else None,
+        ),
         _decode_wsgi_str(environ.get("SCRIPT_NAME", "")),
         _decode_wsgi_str(environ.get("PATH_INFO", "")),
         environ.get("QUERY_STRING", "").encode("latin-1"),
         EnvironHeaders(environ),
         environ.get("REMOTE_ADDR"),
         body=Body(source, length, limit),
-        client_port=int(remote_port) if remote_port and remote_port.isdigit() else 0,
+        client_port=int(remote_port)
+        if remote_port and remote_port.isascii() and remote_port.isdigit()
+        else 0,
     )
 
 
@@ -167,17 +172,20 @@ class WSGIAdapter:
     # -- lifespan -------------------------------------------------------------
 
     def _ensure_started(self) -> None:
+        # Requests arriving while startup runs wait on the lock, so none is
+        # served by a half-started application.
         with self._lock:
             if self._started:
                 return
-            self._started = True
             try:
                 run_on_thread_loop(self.api.lifespan.startup())
             except Exception as exc:
                 self._startup_error = exc
                 log.exception("Application startup failed; every request will get a 500")
-                return
-            atexit.register(self._shutdown)
+            else:
+                atexit.register(self._shutdown)
+            finally:
+                self._started = True
 
     def _shutdown(self) -> None:
         if self.api.lifespan.started:

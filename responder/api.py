@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 __all__ = ["API"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-_HOOK_OPTIONS = ("before", "after")
 #: Route keywords kept for the OpenAPI document.
 ROUTE_METADATA = frozenset(
     {
@@ -128,12 +127,6 @@ class API:
         plan = Endpoint(endpoint)
         allowed = plan.methods if methods is None else frozenset(m.upper() for m in methods)
         options: dict[str, Any] = {}
-        for key, value in (("before", before), ("after", after)):
-            hooks = [Callee(h) for h in _as_list(value)]
-            if hooks:
-                options[key] = tuple(hooks)
-        if status_code is not None:
-            options["status_code"] = int(status_code)
         guards = tuple(dependencies or ())
         if guards:
             options["dependencies"] = guards
@@ -148,10 +141,11 @@ class API:
             name=name or str(getattr(endpoint, "__name__", path)),
             websocket=websocket,
             options=options,
+            before=tuple(Callee(h) for h in _as_list(before)),
+            after=tuple(Callee(h) for h in _as_list(after)),
+            status_code=None if status_code is None else int(status_code),
         )
-        route.is_async = plan.is_async or any(
-            h.is_async for key in _HOOK_OPTIONS for h in options.get(key, ())
-        )
+        route.is_async = plan.is_async or any(h.is_async for h in (*route.before, *route.after))
         callees = plan.all_callees()
         path_names = frozenset(route.param_names)
         for callee in callees:
@@ -333,8 +327,8 @@ class API:
     @property
     def requests(self) -> TestClient:
         """A test client for this API over the ASGI adapter."""
-        if self._client is None:
-            self._client = self.test_client()
+        if self._client is None or self._client.is_closed:
+            self._client = self.test_client(close_on_exit=False)
         return self._client
 
     def test_client(

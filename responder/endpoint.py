@@ -79,7 +79,7 @@ class Endpoint:
     without a handler of its own.
     """
 
-    __slots__ = ("_by_method", "_on_request", "is_async", "is_view", "methods", "target")
+    __slots__ = ("_by_method", "_on_request", "_single", "is_async", "is_view", "methods", "target")
 
     def __init__(self, target: Any) -> None:
         self.target = target
@@ -93,6 +93,7 @@ class Endpoint:
         else:
             self._by_method = {"*": Callee(target)}
             self.methods: frozenset[str] | None = None
+        self._single = [self._by_method["*"]] if not self.is_view else []
         pieces = [*self._by_method.values(), self._on_request]
         self.is_async = any(c.is_async for c in pieces if c is not None)
 
@@ -114,7 +115,7 @@ class Endpoint:
     def callees(self, method: str) -> list[Callee]:
         """Return, in order, what runs for a request with `method`."""
         if not self.is_view:
-            return [self._by_method["*"]]
+            return self._single
         own = self._by_method.get(method)
         if own is None and method == "HEAD":
             own = self._by_method.get("GET")

@@ -73,7 +73,7 @@ class MalformedBody(HTTPError):
         super().__init__(400, f"Malformed {fmt} body: {reason}")
 
 
-def to_plain(obj: Any) -> Any:
+def to_plain(obj: Any, default: Callable[[Any], Any] | None = None) -> Any:
     """Turn the values `resp.media` may hold into JSON-like builtins.
 
     Pydantic models, dataclasses, dates, UUIDs, decimals, enums, paths and sets
@@ -85,19 +85,23 @@ def to_plain(obj: Any) -> Any:
     if isinstance(obj, BaseModel):
         return obj.model_dump(mode="json")
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return to_plain(dataclasses.asdict(obj))
+        return to_plain(dataclasses.asdict(obj), default)
     if isinstance(obj, Mapping):
-        return {str(k) if not isinstance(k, str) else k: to_plain(v) for k, v in obj.items()}
+        return {
+            str(k) if not isinstance(k, str) else k: to_plain(v, default) for k, v in obj.items()
+        }
     if isinstance(obj, list | tuple | set | frozenset):
-        return [to_plain(v) for v in obj]
+        return [to_plain(v, default) for v in obj]
     if isinstance(obj, enum.Enum):
-        return to_plain(obj.value)
+        return to_plain(obj.value, default)
     if isinstance(obj, datetime.date | datetime.time):
         return obj.isoformat()
     if isinstance(obj, uuid.UUID | PurePath | decimal.Decimal):
         return str(obj)
     if obj is None or isinstance(obj, str | int | float | bool | bytes):
         return obj
+    if default is not None:
+        return to_plain(default(obj))
     raise TypeError(f"Object of type {type(obj).__name__} is not serializable")
 
 
@@ -121,10 +125,12 @@ class Codec:
         self.ensure_ascii = ensure_ascii
         self._encoder_cls: type[json.JSONEncoder] | None = None
         self._default: Default = _leaf_default
+        self._user_default: Default | None = None
         if isinstance(encoder, type) and issubclass(encoder, json.JSONEncoder):
             self._encoder_cls = encoder
         elif encoder is not None:
             user_default: Default = encoder
+            self._user_default = user_default
 
             def chained(obj: Any) -> Any:
                 try:
@@ -155,7 +161,8 @@ class Codec:
         """Encode `obj` as the media type chosen by negotiation."""
         fmt = _FORMAT_BY_TYPE.get(mimetype, "json")
         if fmt == "yaml":
-            return yaml.safe_dump(to_plain(obj), allow_unicode=True, sort_keys=False).encode()
+            plain = to_plain(obj, self._user_default)
+            return yaml.safe_dump(plain, allow_unicode=True, sort_keys=False).encode()
         if fmt == "msgpack":
             return msgpack.packb(obj, default=self._default, use_bin_type=True)  # type: ignore[no-any-return]
         return self.dump_json(obj)
@@ -195,6 +202,32 @@ class Codec:
             RecursionError,
         ) as exc:
             raise MalformedBody("MessagePack", type(exc).__name__) from None
+
+
+#: Deepest nesting a decoded body may have. Far beyond real documents, and
+#: below the depth at which encoders (orjson stops at 255) and recursive
+#: code give up, so a hostile body is refused with a 400 up front.
+MAX_DEPTH = 200
+
+
+def check_depth(value: Any, size: int) -> Any:
+    """Refuse a decoded body nested deeper than `MAX_DEPTH` (400).
+
+    A body of `size` bytes cannot nest deeper than `size // 2` levels, so
+    small bodies, the common case, skip the walk.
+    """
+    if size < 2 * MAX_DEPTH:
+        return value
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise MalformedBody("media", f"nested deeper than {MAX_DEPTH} levels")
+        if isinstance(node, dict):
+            stack.extend((child, depth + 1) for child in node.values())
+        elif isinstance(node, list):
+            stack.extend((child, depth + 1) for child in node)
+    return value
 
 
 def format_for_content_type(mimetype: str) -> str | None:

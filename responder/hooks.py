@@ -48,15 +48,21 @@ class Hooks:
         else:
             raise TypeError(f"Expected an exception class or a status code, got {key!r}")
 
-    def exception_handler_for(self, exc: BaseException) -> ExceptionHandler | None:
-        """Find the handler for `exc`: by status for HTTP errors, else by class."""
+    def exception_handler_for(
+        self, exc: BaseException, *, debug: bool = False
+    ) -> ExceptionHandler | None:
+        """Find the handler for `exc`: by status for HTTP errors, else by class.
+
+        The catch-all (`Exception` or 500) is skipped under `debug`, where the
+        traceback page is what a developer wants to see.
+        """
         if isinstance(exc, HTTPError) and exc.status in self._by_status:
             return self._by_status[exc.status]
         for cls in type(exc).__mro__:
             if cls in self._by_class:
-                if cls is Exception and isinstance(exc, HTTPError):
+                if cls in (Exception, BaseException) and (isinstance(exc, HTTPError) or debug):
                     return None  # the catch-all is for server errors, not a 404
                 return self._by_class[cls]
-        if not isinstance(exc, HTTPError):
+        if not isinstance(exc, HTTPError) and not debug:
             return self._by_status.get(500)
         return None

@@ -107,32 +107,48 @@ def _call(callee: Callee, args: tuple[Any, ...], values: dict[str, Any] | None =
 
 
 def exchange(api: API, req: Request, resp: Response, match: Match) -> Lifecycle:
-    """Produce the response for one routed request.
+    """Produce the response for one request, routed or not.
 
     Order: before hooks (global, then the route's) -> handler -> return value
-    -> after hooks (the route's, then global) -> finalize. A before hook that
-    sets a status short-circuits the handler. Any exception, from anywhere,
-    is handed to the error handlers and then rendered.
+    -> after hooks (the route's, then global) -> response model -> finalize.
+    A before hook that sets a status short-circuits the handler. Hooks also
+    run for the router's own answers (404, 405, OPTIONS, redirects), so an
+    extension built on them sees every response. Any exception, from
+    anywhere, goes to the exception handlers and is then rendered.
     """
     route = match.route
+    hooks = api.hooks
+    failed = False
     try:
-        if route is None:
+        if route is not None:
+            req.route = route
+            req.path_params = match.params  # type: ignore[assignment]
+            req._body.check_declared_length()
+            if route.status_code is not None:
+                resp._status_code = route.status_code
+        local_before = route.before if route is not None else ()
+        if (hooks.before or local_before) and (
+            yield from _before(hooks.before, local_before, req, resp)
+        ):
+            pass  # a before hook answered
+        elif route is None:
             _answer_unrouted(req, resp, match)
         else:
-            req.route = route
-            req.path_params = dict(match.params)
-            req._body.check_declared_length()
-            status = route.options.get("status_code")
-            if status is not None:
-                resp._status_code = status
-            if not (yield from _before(api, route, req, resp)):
-                yield from _handle(api, route, req, resp)
-            yield from _after(api, route, req, resp)
-            if route.response_adapter is not None:
-                apply_response_model(api, route, resp)
-        resp.finalize(req, api.codec)
+            yield from _handle(api, route, req, resp)
     except Exception as exc:  # noqa: BLE001 - everything becomes a response
+        failed = True
         yield from _recover(api, req, resp, exc)
+    try:
+        local_after = route.after if route is not None else ()
+        if local_after or hooks.after:
+            for hook in (*local_after, *hooks.after):
+                yield _call(hook, (req, resp))
+        if not failed and route is not None and route.response_adapter is not None:
+            apply_response_model(api, route, resp)
+        resp.finalize(req, api.codec)
+    except Exception as exc:  # noqa: BLE001
+        yield from _recover(api, req, resp, exc)
+        _finalize_or_fallback(api, req, resp)
 
 
 def _answer_unrouted(req: Request, resp: Response, match: Match) -> None:
@@ -148,9 +164,11 @@ def _answer_unrouted(req: Request, resp: Response, match: Match) -> None:
     resp.status_code = 200
 
 
-def _before(api: API, route: Route, req: Request, resp: Response) -> Generator[Call, Any, bool]:
+def _before(
+    global_hooks: list[Callee], route_hooks: tuple[Callee, ...], req: Request, resp: Response
+) -> Generator[Call, Any, bool]:
     """Run before hooks; return True when one of them answered the request."""
-    for hook in (*api.hooks.before, *route.options.get("before", ())):
+    for hook in (*global_hooks, *route_hooks):
         yield _call(hook, (req, resp))
         if resp.status_set:
             return True
@@ -163,6 +181,12 @@ def _handle(api: API, route: Route, req: Request, resp: Response) -> Lifecycle:
     if not callees:  # a view without a handler for this method (unreachable via router)
         raise HTTPError(405, headers={"Allow": ", ".join(endpoint.allowed())})
     params = req.path_params
+    if not route.needs_resolver and len(callees) == 1:  # the common case, kept short
+        callee = callees[0]
+        kwargs = callee.select(params) if params else None
+        value = yield Call(callee.func, (req, resp), kwargs, callee.is_async)
+        apply_return_value(resp, value)
+        return
     resolver: Resolver | None = None
     if route.needs_resolver:
         resolver = req.resolver = Resolver(api.dependencies, req, resp, params)
@@ -179,11 +203,6 @@ def _handle(api: API, route: Route, req: Request, resp: Response) -> Lifecycle:
             kwargs = yield from resolver.arguments(callee.plans)
             result = yield Call(callee.func, (req, resp), kwargs, callee.is_async)
     apply_return_value(resp, result)
-
-
-def _after(api: API, route: Route, req: Request, resp: Response) -> Lifecycle:
-    for hook in (*route.options.get("after", ()), *api.hooks.after):
-        yield _call(hook, (req, resp))
 
 
 def apply_return_value(resp: Response, value: Any) -> None:
@@ -219,15 +238,18 @@ def apply_return_value(resp: Response, value: Any) -> None:
 def _recover(api: API, req: Request, resp: Response, exc: Exception) -> Lifecycle:
     """Hand `exc` to a registered handler, else render it; never raise."""
     resp.clear_body()
-    handler = api.hooks.exception_handler_for(exc)
+    handler = api.hooks.exception_handler_for(exc, debug=api.settings.debug)
     if handler is not None:
         resp.status_code = exc.status if isinstance(exc, HTTPError) else 500
         resp.status_set = False
+        if isinstance(exc, HTTPError):  # keep Allow, WWW-Authenticate, Location ...
+            for name, value in exc.headers.items():
+                resp.headers[name] = value
         try:
             yield Call(handler, (req, resp, exc))
-            resp.finalize(req, api.codec)
             return
         except Exception as second:  # noqa: BLE001 - a broken handler is a 500
+            resp.clear_body()
             exc = second
     try:
         if isinstance(exc, HTTPError):
@@ -235,13 +257,24 @@ def _recover(api: API, req: Request, resp: Response, exc: Exception) -> Lifecycl
         else:
             resp.unhandled = exc
             render_unhandled(api.settings, api.codec, req, resp, exc)
-        resp.finalize(req, api.codec)
     except Exception as broken:
         log.exception("Rendering an error failed")
-        resp.unhandled = broken
-        resp.headers.clear()
-        resp.text = "Internal Server Error"
-        resp.status_code = 500
+        _plain_500(resp, broken)
+
+
+def _plain_500(resp: Response, exc: BaseException) -> None:
+    resp.unhandled = resp.unhandled or exc
+    resp.headers.clear()
+    resp.text = "Internal Server Error"
+    resp.status_code = 500
+
+
+def _finalize_or_fallback(api: API, req: Request, resp: Response) -> None:
+    try:
+        resp.finalize(req, api.codec)
+    except Exception as exc:
+        log.exception("Finalizing an error response failed")
+        _plain_500(resp, exc)
         resp.finalize(req, api.codec)
 
 

@@ -21,7 +21,7 @@ from werkzeug.utils import cached_property
 
 from .body import EMPTY, Body
 from .errors import HTTPError
-from .formats import Codec, format_for_content_type, negotiate
+from .formats import Codec, check_depth, format_for_content_type, negotiate
 from .response import first_header
 
 if TYPE_CHECKING:
@@ -212,10 +212,12 @@ class Request(SansIORequest):
         if not data:
             return None
         if fmt == "yaml":
-            return Codec.load_yaml(data)
-        if fmt == "msgpack":
-            return Codec.load_msgpack(data)
-        return Codec.load_json(data)
+            value = Codec.load_yaml(data)
+        elif fmt == "msgpack":
+            value = Codec.load_msgpack(data)
+        else:
+            value = Codec.load_json(data)
+        return check_depth(value, len(data))
 
     def _decode_form(self, data: bytes) -> dict[str, Any]:
         mimetype = self.mimetype

@@ -118,6 +118,10 @@ class Route:
     needs_resolver: bool = False
     #: Validates `resp.media` after the handler, when the route has a model.
     response_adapter: Any = None
+    #: Route-local hooks and the status the response starts with.
+    before: tuple[Any, ...] = ()
+    after: tuple[Any, ...] = ()
+    status_code: int | None = None
 
     @property
     def param_names(self) -> tuple[str, ...]:

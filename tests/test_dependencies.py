@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -246,3 +247,30 @@ def test_class_views_share_memoized_providers(api: responder.API, client: TestCl
     assert response.json() == {"counter": 1}
     assert response.headers["x-counter"] == "1"
     assert calls == ["counter"]
+
+
+def test_teardown_runs_once_when_the_client_disconnects(mode: str) -> None:
+    api = responder.API()
+    events: list[str] = []
+
+    @api.dependency()
+    def resource() -> Iterator[int]:
+        events.append("open")
+        yield 1
+        events.append("close")
+
+    @api.route("/stream")
+    def stream(req, resp, *, resource):  # type: ignore[no-untyped-def]
+        def chunks() -> Iterator[bytes]:
+            for _ in range(10_000):
+                yield b"x" * 1024
+
+        resp.stream(chunks())
+
+    with api.test_client(mode=mode, raise_server_exceptions=False) as client:
+        with client.stream("GET", "/stream") as response:
+            assert next(response.iter_bytes())
+        deadline = time.monotonic() + 5
+        while events != ["open", "close"] and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert events == ["open", "close"]

@@ -175,3 +175,85 @@ def test_problem_handler_enriches(mode: str) -> None:
     api = responder.API(problem_handler=enrich)
     with api.test_client(mode=mode) as client:
         assert client.get("/nothing").json()["request_path"] == "/nothing"
+
+
+def test_hooks_run_for_router_answers(api: responder.API, client: TestClient) -> None:
+    @api.before_request()
+    def tag(req, resp):  # type: ignore[no-untyped-def]
+        req.state.tagged = True
+
+    @api.after_request
+    def stamp(req, resp):  # type: ignore[no-untyped-def]
+        resp.headers["X-Served-By"] = "responder"
+
+    @api.route("/only-get", methods=["GET"])
+    def only_get(req, resp):  # type: ignore[no-untyped-def]
+        resp.text = "ok"
+
+    for response in (client.get("/nowhere"), client.post("/only-get"), client.options("/only-get")):
+        assert response.headers["x-served-by"] == "responder"
+    assert client.get("/nowhere").status_code == 404
+
+
+def test_status_handlers_keep_the_error_headers(api: responder.API, client: TestClient) -> None:
+    @api.exception_handler(405)
+    def not_allowed(req, resp, exc):  # type: ignore[no-untyped-def]
+        resp.media = {"error": "wrong method"}
+
+    @api.exception_handler(401)
+    async def unauthorized(req, resp, exc):  # type: ignore[no-untyped-def]
+        resp.media = {"error": "log in"}
+
+    @api.route("/items", methods=["GET"])
+    def items(req, resp):  # type: ignore[no-untyped-def]
+        abort(401, headers={"WWW-Authenticate": "Bearer"})
+
+    response = client.post("/items")
+    assert (response.status_code, response.json()) == (405, {"error": "wrong method"})
+    assert "GET" in response.headers["allow"]
+    response = client.get("/items")
+    assert (response.status_code, response.headers["www-authenticate"]) == (401, "Bearer")
+
+
+def test_debug_skips_the_catch_all(mode: str) -> None:
+    for debug in (False, True):
+        api = responder.API(debug=debug)
+
+        @api.exception_handler(Exception)
+        def catch_all(req, resp, exc):  # type: ignore[no-untyped-def]
+            resp.status_code = 500
+            resp.media = {"caught": True}
+
+        @api.exception_handler(ValueError)
+        def value_error(req, resp, exc):  # type: ignore[no-untyped-def]
+            resp.status_code = 400
+            resp.media = {"value": True}
+
+        @api.route("/boom")
+        def boom(req, resp):  # type: ignore[no-untyped-def]
+            raise RuntimeError("boom")
+
+        @api.route("/value")
+        def value(req, resp):  # type: ignore[no-untyped-def]
+            raise ValueError("value")
+
+        with api.test_client(mode=mode, raise_server_exceptions=False) as client:
+            boom_response = client.get("/boom")
+            assert client.get("/value").json() == {"value": True}
+        if debug:
+            assert "Traceback" in boom_response.text
+        else:
+            assert boom_response.json() == {"caught": True}
+
+
+def test_broken_after_hook_and_unencodable_media_are_500s(mode: str) -> None:
+    api = responder.API()
+
+    @api.route("/unencodable")
+    def unencodable(req, resp):  # type: ignore[no-untyped-def]
+        resp.media = {"value": object()}
+
+    with api.test_client(mode=mode, raise_server_exceptions=False) as client:
+        response = client.get("/unencodable")
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"

@@ -102,3 +102,49 @@ def test_wsgi_startup_failure_answers_500_problem(caplog: pytest.LogCaptureFixtu
     assert response.headers["content-type"] == "application/problem+json"
     assert "failed to start" in response.json()["detail"]
     assert "no database" in caplog.text
+
+
+def test_wsgi_requests_wait_for_a_running_startup() -> None:
+    import threading
+    import time
+
+    api = responder.API()
+    state = {"ready": False}
+
+    @api.on_event("startup")
+    def slow_start() -> None:
+        time.sleep(0.3)
+        state["ready"] = True
+
+    @api.route("/ready")
+    def ready(req, resp):  # type: ignore[no-untyped-def]
+        resp.media = {"ready": state["ready"]}
+
+    results: list[bool] = []
+
+    def call() -> None:
+        client = api.test_client(mode="wsgi")
+        try:
+            results.append(client.get("/ready").json()["ready"])
+        finally:
+            client.close()
+
+    threads = [threading.Thread(target=call) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.05)
+    for thread in threads:
+        thread.join()
+    api._adapter("wsgi")._shutdown()
+    assert results == [True, True, True]
+
+
+def test_api_requests_can_bracket_lifespan_repeatedly() -> None:
+    events: list[str] = []
+    api = build(events)
+    with api.requests as client:
+        assert client.get("/db").json() == {"db": "connected"}
+    with api.requests as client:
+        assert client.get("/db").json() == {"db": "connected"}
+    assert api.requests.get("/db").json() == {"db": "connected"}
+    assert events == ["enter", "startup", "shutdown", "exit"] * 2

@@ -102,3 +102,21 @@ def test_ensure_ascii_and_custom_encoder(mode: str) -> None:
     with api.test_client(mode=mode) as client:
         response = client.get("/price")
     assert response.content == b'{"price":"12.50","name":"caf\\u00e9"}'
+
+
+def test_custom_encoder_serves_every_format(mode: str) -> None:
+    class Money:
+        def __init__(self, cents: int) -> None:
+            self.cents = cents
+
+    api = responder.API(encoder=lambda obj: f"{obj.cents / 100:.2f}")
+
+    @api.route("/price")
+    def price(req, resp):  # type: ignore[no-untyped-def]
+        resp.media = {"price": Money(250)}
+
+    with api.test_client(mode=mode) as client:
+        as_yaml = client.get("/price", headers={"Accept": "application/yaml"})
+        as_msgpack = client.get("/price", headers={"Accept": "application/x-msgpack"})
+    assert yaml.safe_load(as_yaml.text) == {"price": "2.50"}
+    assert msgpack.unpackb(as_msgpack.content) == {"price": "2.50"}
