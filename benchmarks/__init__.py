@@ -1,4 +1,4 @@
-"""In-process micro-benchmarks comparing responder with Falcon, Flask and Starlette.
+"""In-process micro-benchmarks comparing responder with Falcon, Flask, Starlette and FastAPI.
 
 Run with ``python -m benchmarks`` from the repository root. The package is kept
 out of the installed distribution on purpose: it measures the framework, it is

@@ -25,7 +25,7 @@ CONTENDERS: list[Contender] = [
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
-        description="In-process micro-benchmarks: responder vs Falcon, Flask and Starlette.",
+        description="In-process micro-benchmarks: responder vs Falcon, Flask, Starlette, FastAPI.",
     )
     parser.add_argument(
         "--quick",

@@ -316,7 +316,7 @@ class _Lifespan:
         }
         try:
             await self._app(scope, self._to_app.get, self._from_app.put)
-        except Exception as exc:  # an app without lifespan support may raise anything
+        except Exception as exc:  # noqa: BLE001 - apps without lifespan may raise anything
             self.error = exc
         finally:
             await self._from_app.put(None)

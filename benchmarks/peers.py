@@ -1,14 +1,21 @@
-"""The peer apps: Falcon (WSGI and ASGI), Flask and Starlette doing the same work.
+"""The peer apps: Falcon (WSGI and ASGI), Flask, Starlette and FastAPI doing the same work.
 
 Each app is written the way that framework's documentation suggests, using its
 own routing converters and JSON helpers, so the comparison is against idiomatic
-code rather than against hand-tuned shortcuts.
+code rather than against hand-tuned shortcuts. Falcon, Flask and Starlette have
+no body validation or dependency injection, so they validate with
+``ItemIn.model_validate`` and call the dependencies by hand (``models.py``);
+FastAPI uses its own body parameters and ``Depends``.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
 import falcon
 import falcon.asgi
+from fastapi import Body, Depends, FastAPI
 from flask import Flask, jsonify, request
 from flask import Response as FlaskResponse
 from starlette.applications import Starlette
@@ -17,6 +24,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from benchmarks.harness import Contender
+from benchmarks.models import ItemIn, session, settings, validate_item
 
 # --------------------------------------------------------------------------- Falcon WSGI
 
@@ -36,12 +44,30 @@ class _FalconEcho:
         resp.media = req.get_media()
 
 
+class _FalconCreate:
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        status, resp.media = validate_item(req.get_media())
+        resp.status = status
+
+
+class _FalconDeps:
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        gen = session(settings())
+        s = next(gen)
+        try:
+            resp.media = {"region": s["region"], "open": s["open"]}
+        finally:
+            next(gen, None)  # teardown
+
+
 def build_falcon_wsgi() -> falcon.App[falcon.Request, falcon.Response]:
     """Falcon's WSGI flavour, with the ``int`` converter doing the parsing."""
     app = falcon.App()
     app.add_route("/hello", _FalconHello())
     app.add_route("/items/{item_id:int}", _FalconItem())
     app.add_route("/echo", _FalconEcho())
+    app.add_route("/items", _FalconCreate())
+    app.add_route("/deps", _FalconDeps())
     return app
 
 
@@ -65,12 +91,30 @@ class _FalconAsyncEcho:
         resp.media = await req.get_media()
 
 
+class _FalconAsyncCreate:
+    async def on_post(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
+        status, resp.media = validate_item(await req.get_media())
+        resp.status = status
+
+
+class _FalconAsyncDeps:
+    async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
+        gen = session(settings())
+        s = next(gen)
+        try:
+            resp.media = {"region": s["region"], "open": s["open"]}
+        finally:
+            next(gen, None)  # teardown
+
+
 def build_falcon_asgi() -> falcon.asgi.App[falcon.asgi.Request, falcon.asgi.Response]:
     """Falcon's ASGI flavour: same routes, ``async`` responders."""
     app = falcon.asgi.App()
     app.add_route("/hello", _FalconAsyncHello())
     app.add_route("/items/{item_id:int}", _FalconAsyncItem())
     app.add_route("/echo", _FalconAsyncEcho())
+    app.add_route("/items", _FalconAsyncCreate())
+    app.add_route("/deps", _FalconAsyncDeps())
     return app
 
 
@@ -93,6 +137,20 @@ def build_flask() -> Flask:
     def echo() -> FlaskResponse:
         return jsonify(request.get_json())
 
+    @app.post("/items")
+    def create() -> tuple[FlaskResponse, int]:
+        status, doc = validate_item(request.get_json())
+        return jsonify(doc), status
+
+    @app.get("/deps")
+    def deps() -> FlaskResponse:
+        gen = session(settings())
+        s = next(gen)
+        try:
+            return jsonify({"region": s["region"], "open": s["open"]})
+        finally:
+            next(gen, None)  # teardown, once the response exists
+
     return app
 
 
@@ -111,6 +169,20 @@ async def _starlette_echo(request: Request) -> JSONResponse:
     return JSONResponse(await request.json())
 
 
+async def _starlette_create(request: Request) -> JSONResponse:
+    status, doc = validate_item(await request.json())
+    return JSONResponse(doc, status_code=status)
+
+
+async def _starlette_deps(request: Request) -> JSONResponse:
+    gen = session(settings())
+    s = next(gen)
+    try:
+        return JSONResponse({"region": s["region"], "open": s["open"]})
+    finally:
+        next(gen, None)  # teardown, once the response exists
+
+
 def build_starlette() -> Starlette:
     """Starlette with plain ``Route`` objects and ``async`` endpoints."""
     return Starlette(
@@ -118,8 +190,65 @@ def build_starlette() -> Starlette:
             Route("/hello", _starlette_hello),
             Route("/items/{item_id:int}", _starlette_item),
             Route("/echo", _starlette_echo, methods=["POST"]),
+            Route("/items", _starlette_create, methods=["POST"]),
+            Route("/deps", _starlette_deps),
         ]
     )
+
+
+# --------------------------------------------------------------------------- FastAPI
+
+# FastAPI resolves postponed annotations against module globals, so everything
+# its signatures mention lives at module level rather than inside the builder.
+# The dependencies are async: a sync one would be sent to a worker thread per
+# request, a cost FastAPI's docs tell users to avoid for non-blocking code.
+
+
+async def _fastapi_settings() -> dict[str, str]:
+    return {"region": "eu"}
+
+
+async def _fastapi_session(
+    settings: Annotated[dict[str, str], Depends(_fastapi_settings)],
+) -> AsyncIterator[dict[str, Any]]:
+    s = {"open": True, "region": settings["region"]}
+    yield s
+    s["open"] = False
+
+
+SettingsDep = Annotated[dict[str, str], Depends(_fastapi_settings)]
+SessionDep = Annotated[dict[str, Any], Depends(_fastapi_session)]
+
+
+def build_fastapi() -> FastAPI:
+    """FastAPI with typed path/query parameters, a model body and ``Depends``.
+
+    Return types are annotated, as FastAPI's tutorial recommends; FastAPI
+    turns them into response models and serialises through Pydantic.
+    """
+    app = FastAPI()
+
+    @app.get("/hello")
+    async def hello() -> dict[str, str]:
+        return {"hello": "world"}
+
+    @app.get("/items/{item_id}")
+    async def item(item_id: int, q: str | None = None) -> dict[str, Any]:
+        return {"id": item_id, "q": q}
+
+    @app.post("/echo")
+    async def echo(doc: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+        return doc
+
+    @app.post("/items")
+    async def create(item: ItemIn) -> dict[str, Any]:
+        return {**item.model_dump(), "valid": True}
+
+    @app.get("/deps")
+    async def deps(settings: SettingsDep, session: SessionDep) -> dict[str, Any]:
+        return {"region": session["region"], "open": session["open"]}
+
+    return app
 
 
 WSGI_PEERS: list[Contender] = [
@@ -131,5 +260,6 @@ WSGI_PEERS: list[Contender] = [
 ASGI_PEERS: list[Contender] = [
     Contender("falcon-asgi", "falcon", "asgi", "falcon asgi", build_falcon_asgi),
     Contender("starlette-asgi", "starlette", "asgi", "starlette", build_starlette),
+    Contender("fastapi-asgi", "fastapi", "asgi", "fastapi", build_fastapi),
 ]
 """ASGI peers; a failure here aborts the run because the baseline must be sound."""

@@ -22,10 +22,20 @@ COMPARISONS: list[tuple[str, str]] = [
     ("responder-wsgi", "falcon-wsgi"),
     ("responder-asgi", "starlette-asgi"),
     ("responder-asgi", "falcon-asgi"),
+    ("responder-asgi", "fastapi-asgi"),
 ]
 """(ours, peer) contender keys compared in every workload's ratio lines."""
 
-_VERSIONED = ("falcon", "flask", "starlette", "werkzeug", "uvicorn", "responder")
+_VERSIONED = (
+    "falcon",
+    "flask",
+    "starlette",
+    "fastapi",
+    "pydantic",
+    "werkzeug",
+    "uvicorn",
+    "responder",
+)
 
 
 def _micro() -> str:

@@ -129,7 +129,7 @@ class _Runner:
             app = contender.build()
             driver = make_driver(contender.mode, app, self.loop)
             driver.start()
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - _tolerate re-raises for peers
             self._tolerate(contender, None, exc)
             return
         if isinstance(driver, ASGIDriver) and not driver.lifespan_supported:
@@ -148,7 +148,7 @@ class _Runner:
             try:
                 workload.check(bound.once(), contender.label)
                 prepared.append(_Prepared(contender, bound, calibrate(bound, self.settings)))
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - _tolerate re-raises for peers
                 self._tolerate(contender, workload, exc)
 
         for _ in range(self.settings.repeats):
@@ -157,7 +157,7 @@ class _Runner:
                     continue
                 try:
                     cell.samples.append(sample(cell.bound, cell.iterations))
-                except Exception as exc:
+                except Exception as exc:  # noqa: BLE001 - _tolerate re-raises for peers
                     cell.failed = True
                     self._tolerate(cell.contender, workload, exc)
 
@@ -168,7 +168,7 @@ class _Runner:
                 # Once more after the load: an app that degrades under repetition
                 # (leaks, exhausted streams) must not report a flattering number.
                 workload.check(cell.bound.once(), cell.contender.label)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - _tolerate re-raises for peers
                 self._tolerate(cell.contender, workload, exc)
                 continue
             measurement = Measurement(cell.iterations, tuple(cell.samples))

@@ -126,8 +126,27 @@ WORKLOADS: list[Workload] = [
         expect_json=_ECHO_DOC,
         expect_content_type="application/json",
     ),
+    Workload(
+        name="validated-post",
+        title="POST /items -> JSON body validated by a Pydantic model",
+        method="POST",
+        path="/items",
+        body=json.dumps(_ECHO_DOC).encode(),
+        content_type="application/json",
+        expect_json={**_ECHO_DOC, "valid": True},
+        expect_content_type="application/json",
+    ),
+    Workload(
+        name="dependencies",
+        title="GET /deps -> two dependencies, one a generator with teardown",
+        method="GET",
+        path="/deps",
+        # "open": true proves the teardown ran after the response was built.
+        expect_json={"region": "eu", "open": True},
+        expect_content_type="application/json",
+    ),
 ]
-"""Workloads in report order; others append here (e.g. validated POST, download)."""
+"""Workloads in report order; others append here (e.g. download)."""
 
 
 def select(workloads: list[Workload], patterns: list[str] | None) -> list[Workload]:
