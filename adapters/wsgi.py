@@ -58,6 +58,29 @@ class WSGIBodySource:
         return self.next_chunk_sync()
 
 
+class _Headers(EnvironHeaders):
+    """werkzeug's environ-backed headers, with `getlist` as a direct lookup.
+
+    `EnvironHeaders.getlist` scans the whole environ; the core asks for one
+    header at a time (`Accept`, `Content-Type`), and WSGI holds at most one
+    value per name, so a dictionary lookup answers exactly the same.
+    """
+
+    def getlist(self, key: str, type: Any = None) -> list[Any]:
+        name = key.upper().replace("-", "_")
+        if name not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            name = "HTTP_" + name
+        value = self.environ.get(name)
+        if not value and (value is None or not name.startswith("HTTP_")):
+            return []  # as iteration does: an empty CONTENT_TYPE is no header
+        if type is None:
+            return [value]
+        try:
+            return [type(value)]
+        except ValueError:
+            return []
+
+
 class _BadRequest(Exception):
     """The environ itself is unusable (bad Content-Length, path not UTF-8)."""
 
@@ -104,7 +127,7 @@ def request_from_environ(environ: dict[str, Any], limit: int | None) -> Request:
         _decode_wsgi_str(environ.get("SCRIPT_NAME", "")),
         _decode_wsgi_str(environ.get("PATH_INFO", "")),
         environ.get("QUERY_STRING", "").encode("latin-1"),
-        EnvironHeaders(environ),
+        _Headers(environ),
         environ.get("REMOTE_ADDR"),
         body=Body(source, length, limit),
         client_port=int(remote_port)

@@ -13,8 +13,9 @@ import urllib.parse
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, NamedTuple
+from urllib.parse import parse_qsl
 
-from werkzeug.datastructures import Headers, MultiDict
+from werkzeug.datastructures import Headers, ImmutableMultiDict, MultiDict
 from werkzeug.formparser import FormDataParser
 from werkzeug.sansio.request import Request as SansIORequest
 from werkzeug.utils import cached_property
@@ -86,6 +87,29 @@ class Request(SansIORequest):
     def state(self) -> State:
         """Per-request values shared by hooks, dependencies and the handler."""
         return State()
+
+    @cached_property
+    def args(self) -> MultiDict[str, str]:
+        """The query string's parameters, parsed on first use.
+
+        werkzeug's version always runs `parse_qsl` and decodes strictly; most
+        query strings have nothing to unquote, so they are split directly, and
+        bytes that are not UTF-8 are read as latin-1 instead of failing.
+        """
+        raw = self.query_string
+        if not raw:
+            return ImmutableMultiDict()
+        try:
+            text = raw.decode()
+        except UnicodeDecodeError:
+            text = raw.decode("latin-1")
+        if "%" in text or "+" in text:
+            pairs = parse_qsl(text, keep_blank_values=True, errors="werkzeug.url_quote")
+        else:
+            pairs = [
+                (key, value) for key, _, value in (p.partition("=") for p in text.split("&") if p)
+            ]
+        return ImmutableMultiDict(pairs)
 
     @cached_property
     def params(self) -> MultiDict[str, str]:

@@ -24,6 +24,8 @@ from .errors import HTTPError
 
 __all__ = ["Match", "Route", "Router", "compile_path"]
 
+_RECENT_LIMIT = 1024
+_CACHEABLE_PATH = 256
 _PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-zA-Z_]+))?}")
 
 
@@ -153,6 +155,9 @@ class Router:
         self._by_name: dict[str, Route] = {}
         #: Paths without parameters, looked up before werkzeug's matcher.
         self._static: dict[str, list[Route]] = {}
+        #: Recent dynamic matches by (method, path): hot endpoints repeat, and
+        #: werkzeug's matcher costs more than the rest of routing. Bounded.
+        self._recent: dict[tuple[str, str], tuple[Route, dict[str, Any]]] = {}
         self._map = Map(
             converters=_CONVERTERS,
             strict_slashes=True,
@@ -184,15 +189,26 @@ class Router:
         self._map.add(Rule(rule_path, endpoint=route, methods=methods, websocket=route.websocket))
         self.routes.append(route)
         self._by_name.setdefault(route.name, route)
+        self._recent.clear()
         return route
 
     def match(self, method: str, path: str, *, websocket: bool = False) -> Match:
         """Find the route for a request; never raises for a client's mistake."""
-        if not websocket and path in self._static:
+        if websocket:
+            return self._match(method, path, websocket, try_other_slash=self.redirect_slashes)
+        if path in self._static:
             for route in self._static[path]:
                 if route.methods is None or method in route.methods:
                     return Match(route, {})
-        return self._match(method, path, websocket, try_other_slash=self.redirect_slashes)
+        recent = self._recent.get((method, path))
+        if recent is not None:
+            return Match(recent[0], dict(recent[1]))
+        match = self._match(method, path, websocket, try_other_slash=self.redirect_slashes)
+        if match.route is not None and len(path) <= _CACHEABLE_PATH:
+            if len(self._recent) >= _RECENT_LIMIT:
+                del self._recent[next(iter(self._recent))]
+            self._recent[(method, path)] = (match.route, dict(match.params))
+        return match
 
     def _match(self, method: str, path: str, websocket: bool, try_other_slash: bool) -> Match:
         try:
