@@ -92,30 +92,54 @@ def _path(scope: Scope) -> tuple[str, str]:
     return root_path, path
 
 
-def _headers_from_pairs(pairs: list[tuple[str, str]]) -> Headers:
-    """Wrap already-parsed header pairs without re-validating each one.
+class _Headers(Headers):
+    """Request headers decoded only when something reads them.
 
-    `Headers(pairs)` checks every value for newlines, which the server has
-    already refused; on a small request that check costs more than routing.
-    `_list` is the store werkzeug's `Headers` has kept for over a decade.
+    Most requests consult one or two headers (`Accept`, `Content-Type`);
+    decoding every pair up front costs more than routing. ASGI servers send
+    names lowercased, so a lookup can compare bytes directly.
     """
-    headers = Headers()
-    headers._list = pairs
-    return headers
+
+    def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
+        self._raw = raw
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "_list":  # werkzeug's store, built on first full use
+            pairs = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in self._raw]
+            self._list = pairs
+            return pairs
+        raise AttributeError(name)
+
+    def getlist(self, key: str, type: Any = None) -> list[Any]:
+        if "_list" in self.__dict__:
+            return super().getlist(key, type)
+        name = key.lower().encode("latin-1")
+        values = [v.decode("latin-1") for k, v in self._raw if k == name]
+        if type is None:
+            return values
+        converted = []
+        for value in values:
+            try:
+                converted.append(type(value))
+            except ValueError:
+                continue
+        return converted
 
 
 def request_from_scope(
     scope: Scope, receive: Receive, loop: asyncio.AbstractEventLoop, limit: int | None
 ) -> Request:
     """Translate an ASGI HTTP scope into the core's `Request`."""
-    pairs = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+    raw = scope["headers"]
+    if not isinstance(raw, list):
+        raw = list(raw)
     length: int | None = None
-    for name, value in pairs:
-        if len(name) == 14 and name.lower() == "content-length":
+    for name, value in raw:
+        if name == b"content-length":
             if not (value.isascii() and value.isdigit()):
                 raise _BadRequest("Content-Length is not a number.")
             length = int(value)
-    headers = _headers_from_pairs(pairs)
+    headers = _Headers(raw)
     root_path, path = _path(scope)
     client = scope.get("client")
     server = scope.get("server")

@@ -108,7 +108,13 @@ class Body:
     async def read(self) -> bytes:
         """Return the whole body, reading it on first use."""
         if self._cached is None:
-            self._cached = b"".join([chunk async for chunk in self.aiter()])
+            # The loop of `aiter`, without an async generator per request.
+            self._begin_stream()
+            chunks = []
+            next_chunk = self._source.next_chunk
+            while chunk := await next_chunk():
+                chunks.append(self._count(chunk))
+            self._cached = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         return self._cached
 
     def iter_sync(self) -> Iterator[bytes]:

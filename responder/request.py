@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl
 
 from werkzeug.datastructures import Headers, ImmutableMultiDict, MultiDict
 from werkzeug.formparser import FormDataParser
+from werkzeug.http import parse_options_header
 from werkzeug.sansio.request import Request as SansIORequest
 from werkzeug.utils import cached_property
 
@@ -110,6 +111,24 @@ class Request(SansIORequest):
                 (key, value) for key, _, value in (p.partition("=") for p in text.split("&") if p)
             ]
         return ImmutableMultiDict(pairs)
+
+    @cached_property
+    def mimetype(self) -> str:
+        """The body's media type, lowercased, without parameters."""
+        value = first_header(self.headers, "Content-Type")
+        if not value:
+            return ""
+        if ";" not in value:
+            return value.strip().lower()
+        return value.split(";", 1)[0].strip().lower()
+
+    @cached_property
+    def mimetype_params(self) -> dict[str, str]:
+        """The parameters of the body's media type, such as `charset`."""
+        value = first_header(self.headers, "Content-Type")
+        if not value or ";" not in value:
+            return {}
+        return parse_options_header(value)[1]
 
     @cached_property
     def params(self) -> MultiDict[str, str]:

@@ -179,7 +179,7 @@ class Response(SansIOResponse):
             mimetype = mimetype or JSON
             self._content = codec.encode(self._media, mimetype)
             if not headers.getlist("Content-Type"):
-                headers["Content-Type"] = mimetype
+                headers.add("Content-Type", mimetype)
             typed = True
         else:
             typed = False
