@@ -17,12 +17,11 @@ from urllib.parse import unquote_to_bytes
 from werkzeug.datastructures import Headers
 
 from responder.body import Body, ClientDisconnected
-from responder.error_pages import PROBLEM_JSON
 from responder.pipeline import drive_async, drive_sync, finish, needs_finish
 from responder.request import Request
 from responder.response import Response
 
-from .wire import status_line
+from .wire import early_problem
 
 __all__ = ["ASGIAdapter"]
 
@@ -135,7 +134,7 @@ def request_from_scope(
         raw = list(raw)
     length: int | None = None
     for name, value in raw:
-        if name == b"content-length":
+        if name == b"content-length" and value:
             if not (value.isascii() and value.isdigit()):
                 raise _BadRequest("Content-Length is not a number.")
             length = int(value)
@@ -216,7 +215,7 @@ class ASGIAdapter:
         try:
             req = request_from_scope(scope, receive, loop, self.api.settings.max_request_size)
         except _BadRequest as exc:
-            await self._plain_error(send, 400, str(exc))
+            await self._plain_error(send, 400, str(exc), scope["method"] == "HEAD")
             return
         resp, lifecycle, is_async = self.api.begin(req)
         if is_async:
@@ -273,28 +272,16 @@ class ASGIAdapter:
         await send({"type": "http.response.body", "body": b""})
 
     @staticmethod
-    async def _plain_error(send: Send, status: int, detail: str) -> None:
-        import json
-
-        body = json.dumps(
-            {
-                "type": "about:blank",
-                "title": status_line(status)[4:],
-                "status": status,
-                "detail": detail,
-            }
-        ).encode()
+    async def _plain_error(send: Send, status: int, detail: str, head: bool) -> None:
+        body, headers = early_problem(status, detail)
         await send(
             {
                 "type": "http.response.start",
                 "status": status,
-                "headers": [
-                    (b"content-type", PROBLEM_JSON.encode()),
-                    (b"content-length", str(len(body)).encode()),
-                ],
+                "headers": [(k.lower().encode(), v.encode()) for k, v in headers],
             }
         )
-        await send({"type": "http.response.body", "body": body})
+        await send({"type": "http.response.body", "body": b"" if head else body})
 
 
 def _chunk_message(chunk: Any) -> Message:

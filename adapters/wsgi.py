@@ -18,13 +18,12 @@ from typing import Any
 from werkzeug.datastructures import EnvironHeaders
 
 from responder.body import Body
-from responder.error_pages import PROBLEM_JSON
 from responder.pipeline import drive_async, drive_sync, finish, needs_finish
 from responder.request import Request
 from responder.response import Response
 
 from .loop import run_on_thread_loop
-from .wire import TEST_RAISE_KEY, status_line
+from .wire import TEST_RAISE_KEY, early_problem, status_line
 
 __all__ = ["WSGIAdapter"]
 
@@ -232,11 +231,13 @@ class WSGIAdapter:
         if not self._started:
             self._ensure_started()
         if self._startup_error is not None:
-            return self._plain_error(start_response, 500, "The application failed to start.")
+            return self._plain_error(
+                environ, start_response, 500, "The application failed to start."
+            )
         try:
             req = request_from_environ(environ, self.api.settings.max_request_size)
         except _BadRequest as exc:
-            return self._plain_error(start_response, exc.status, str(exc))
+            return self._plain_error(environ, start_response, exc.status, str(exc))
         resp, lifecycle, is_async = self.api.begin(req)
         if is_async:
             run_on_thread_loop(drive_async(lifecycle))
@@ -265,19 +266,9 @@ class WSGIAdapter:
         return _sync_chunks(stream)
 
     @staticmethod
-    def _plain_error(start_response: StartResponse, status: int, detail: str) -> list[bytes]:
-        import json
-
-        body = json.dumps(
-            {
-                "type": "about:blank",
-                "title": status_line(status)[4:],
-                "status": status,
-                "detail": detail,
-            }
-        ).encode()
-        start_response(
-            status_line(status),
-            [("Content-Type", PROBLEM_JSON), ("Content-Length", str(len(body)))],
-        )
-        return [body]
+    def _plain_error(
+        environ: dict[str, Any], start_response: StartResponse, status: int, detail: str
+    ) -> list[bytes]:
+        body, headers = early_problem(status, detail)
+        start_response(status_line(status), headers)
+        return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]

@@ -105,10 +105,54 @@ def to_plain(obj: Any, default: Callable[[Any], Any] | None = None) -> Any:
     raise TypeError(f"Object of type {type(obj).__name__} is not serializable")
 
 
+_INT64 = range(-(2**63), 2**64)
+
+
+def _plain_key(key: Any) -> str:
+    if isinstance(key, str):
+        return sanitize(key)  # type: ignore[no-any-return]
+    if isinstance(key, bytes):
+        return key.decode("utf-8", "replace")
+    if isinstance(key, datetime.date | datetime.time):
+        return key.isoformat()
+    return str(key)
+
+
+def sanitize(obj: Any, *, wide_ints: bool = True) -> Any:
+    """Convert decoded data to values every format can carry.
+
+    Keys become strings, bytes and lone surrogates become text, timestamps
+    and dates become ISO strings, and (unless `wide_ints`) integers past 64
+    bits become strings. Anything else is returned unchanged, so an object
+    no format knows still fails loudly.
+    """
+    if isinstance(obj, str):
+        try:
+            obj.encode("utf-8")
+        except UnicodeEncodeError:
+            return obj.encode("utf-8", "replace").decode("utf-8")
+        return obj
+    if isinstance(obj, dict):
+        return {_plain_key(k): sanitize(v, wide_ints=wide_ints) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [sanitize(v, wide_ints=wide_ints) for v in obj]
+    if isinstance(obj, bytes):
+        return obj.decode("utf-8", "replace")
+    if isinstance(obj, msgpack.Timestamp):
+        return obj.to_datetime().isoformat()
+    if isinstance(obj, datetime.date | datetime.time):
+        return obj.isoformat()
+    if isinstance(obj, int) and not isinstance(obj, bool) and not wide_ints and obj not in _INT64:
+        return str(obj)
+    return obj
+
+
 def _leaf_default(obj: Any) -> Any:
     """Encode one value that a JSON encoder met and does not know."""
     if isinstance(obj, bytes):
         return obj.decode("utf-8", "replace")
+    if isinstance(obj, msgpack.Timestamp):
+        return obj.to_datetime().isoformat()
     return to_plain(obj)
 
 
@@ -148,6 +192,12 @@ class Codec:
                 return orjson.dumps(obj, default=self._default)  # type: ignore[no-any-return,unused-ignore]
             except TypeError:  # orjson.JSONEncodeError: e.g. an int past 64 bits
                 pass
+        try:
+            return self._stdlib_json(obj)
+        except (TypeError, ValueError):  # UnicodeEncodeError is a ValueError
+            return self._stdlib_json(sanitize(obj))
+
+    def _stdlib_json(self, obj: Any) -> bytes:
         text = json.dumps(
             obj,
             ensure_ascii=self.ensure_ascii,
@@ -158,13 +208,27 @@ class Codec:
         return text.encode("utf-8")
 
     def encode(self, obj: Any, mimetype: str) -> bytes:
-        """Encode `obj` as the media type chosen by negotiation."""
+        """Encode `obj` as the media type chosen by negotiation.
+
+        Data decoded from one format does not always fit another (YAML dates
+        as keys, MessagePack timestamps, integers past 64 bits, lone
+        surrogates); such values are converted to their plain form rather
+        than failing the response. Objects no format knows still raise.
+        """
         fmt = _FORMAT_BY_TYPE.get(mimetype, "json")
         if fmt == "yaml":
-            plain = to_plain(obj, self._user_default)
-            return yaml.safe_dump(plain, allow_unicode=True, sort_keys=False).encode()
+            try:
+                plain = to_plain(obj, self._user_default)
+                return yaml.safe_dump(plain, allow_unicode=True, sort_keys=False).encode()
+            except (ValueError, yaml.YAMLError):
+                plain = sanitize(to_plain(obj, self._user_default))
+                return yaml.safe_dump(plain, allow_unicode=True, sort_keys=False).encode()
         if fmt == "msgpack":
-            return msgpack.packb(obj, default=self._default, use_bin_type=True)  # type: ignore[no-any-return]
+            try:
+                return msgpack.packb(obj, default=self._default, use_bin_type=True)  # type: ignore[no-any-return]
+            except (TypeError, ValueError, OverflowError):
+                packed = sanitize(obj, wide_ints=False)
+                return msgpack.packb(packed, default=self._default, use_bin_type=True)  # type: ignore[no-any-return]
         return self.dump_json(obj)
 
     @staticmethod

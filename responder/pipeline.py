@@ -16,6 +16,7 @@ import inspect
 import logging
 from collections.abc import Awaitable, Callable, Generator
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from pydantic import BaseModel
 
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = ["Call", "drive_async", "drive_sync", "exchange", "finish", "needs_finish", "teardown"]
 
 log = logging.getLogger("responder.pipeline")
+_QUERY_SAFE = "&=%+;/?:@,$!*'()~[]"
 
 Lifecycle = Generator["Call", Any, None]
 
@@ -155,7 +157,9 @@ def _answer_unrouted(req: Request, resp: Response, match: Match) -> None:
     if match.error is not None:
         error = match.error
         if error.status == 307 and req.query_string:
-            location = error.headers["Location"] + "?" + req.query_string.decode("latin-1")
+            # Quoted: raw bytes in a query must never reach a header as they came.
+            query = quote(req.query_string.decode("latin-1"), safe=_QUERY_SAFE)
+            location = error.headers["Location"] + "?" + query
             error = HTTPError(307, headers={"Location": location})
         if error.status == 307 and req.root_path:
             error.headers["Location"] = req.root_path + error.headers["Location"]

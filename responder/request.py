@@ -8,6 +8,7 @@ adapter behind the body decides how bytes are fetched.
 
 from __future__ import annotations
 
+import codecs
 import io
 import urllib.parse
 from collections.abc import AsyncIterator, Coroutine, Iterator
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import parse_qsl
 
 from werkzeug.datastructures import Headers, ImmutableMultiDict, MultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
 from werkzeug.http import parse_options_header
 from werkzeug.sansio.request import Request as SansIORequest
@@ -149,8 +151,17 @@ class Request(SansIORequest):
 
     @property
     def encoding(self) -> str:
-        """The body's declared charset, UTF-8 when none is declared."""
-        return self.mimetype_params.get("charset", "utf-8")
+        """The body's declared charset, UTF-8 when none is declared.
+
+        Raises:
+            HTTPError: 415 for a charset Python does not know.
+        """
+        charset = self.mimetype_params.get("charset", "utf-8")
+        try:
+            codecs.lookup(charset)
+        except LookupError:
+            raise HTTPError(415, f"Unsupported charset {charset[:40]!r}.") from None
+        return charset
 
     @property
     def codec(self) -> Codec:
@@ -272,6 +283,8 @@ class Request(SansIORequest):
                 _, form, files = parser.parse(
                     io.BytesIO(data), mimetype, len(data), self.mimetype_params
                 )
+            except RequestEntityTooLarge:
+                raise HTTPError(413, "The form has too many parts or too much data.") from None
             except ValueError as exc:
                 raise HTTPError(400, f"Malformed multipart body: {exc}") from None
             result = _flatten(form)
@@ -285,7 +298,7 @@ class Request(SansIORequest):
             return result
         try:
             text = data.decode(self.encoding)
-        except (UnicodeDecodeError, LookupError):
+        except UnicodeDecodeError:
             raise HTTPError(400, "Form body is not valid text.") from None
         try:
             pairs = urllib.parse.parse_qsl(
