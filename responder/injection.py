@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
+from .call import Call
 from .dependencies import (
     DependencyCycleError,
     DependencyResolutionError,
@@ -29,7 +30,6 @@ from .errors import HTTPError
 from .params import Body, Depends, Param, Path
 
 if TYPE_CHECKING:
-    from .pipeline import Call
     from .request import Request
     from .response import Response
 
@@ -245,12 +245,16 @@ class Resolver:
     def _named(
         self, plan: ArgPlan, values: dict[str, Any], app_scope: bool
     ) -> Generator[Call, Any, None]:
-        if not app_scope and plan.name in self.path_params:
-            values[plan.name] = self.path_params[plan.name]
+        name = plan.name
+        if not app_scope and name in self.path_params:
+            values[name] = self.path_params[name]
             return
-        provider = self.registry.by_name.get(plan.name)
+        provider = self.registry.by_name.get(name)
         if provider is not None:
-            values[plan.name] = yield from self.provide(provider, app_scope=app_scope)
+            if not app_scope and provider.scope == "request" and provider.func in self.cache:
+                values[name] = self.cache[provider.func]  # memoized: no generator needed
+                return
+            values[name] = yield from self.provide(provider, app_scope=app_scope)
         elif plan.default is EMPTY:
             raise DependencyResolutionError(
                 f"Nothing provides {plan.name!r}: it is no path parameter, registered "
@@ -305,8 +309,6 @@ class Resolver:
         return self._form
 
     def _read_body(self) -> Generator[Call, Any, bytes]:
-        from .pipeline import Call
-
         body = self.req._body
         data: bytes = yield Call(body.read, (), is_async=True, sync=body.read_sync)
         return data
@@ -366,18 +368,19 @@ class Resolver:
         return value
 
     def _run(self, provider: Provider, *, app_scope: bool) -> Generator[Call, Any, Any]:
-        from .pipeline import Call
-
         func = provider.func
         if func in self._resolving:
             names = [str(self.registry.for_func(f).name) for f in [*self._resolving, func]]
             chain = " -> ".join(names)
             raise DependencyCycleError(f"Dependency cycle: {chain}")
-        self._resolving.append(func)
-        try:
-            kwargs = yield from self.arguments(plans_for(func), app_scope=app_scope)
-        finally:
-            self._resolving.pop()
+        plans = plans_for(func)
+        kwargs: dict[str, Any] = {}
+        if plans:
+            self._resolving.append(func)
+            try:
+                kwargs = yield from self.arguments(plans, app_scope=app_scope)
+            finally:
+                self._resolving.pop()
         teardown = self.registry.app_teardown if app_scope else self.teardown
         if provider.kind == "gen":
             gen = func(**kwargs)

@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel
 
+from .call import Call
 from .endpoint import Callee
 from .error_pages import render_error, render_unhandled
 from .errors import HTTPError
@@ -38,27 +39,6 @@ log = logging.getLogger("responder.pipeline")
 _QUERY_SAFE = "&=%+;/?:@,$!*'()~[]"
 
 Lifecycle = Generator["Call", Any, None]
-
-
-class Call:
-    """One user callable the lifecycle wants run, with its arguments."""
-
-    __slots__ = ("args", "func", "is_async", "kwargs", "sync")
-
-    def __init__(
-        self,
-        func: Callable[..., Any],
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any] | None = None,
-        is_async: bool | None = None,
-        sync: Callable[..., Any] | None = None,
-    ) -> None:
-        self.func = func
-        self.args = args
-        self.kwargs = kwargs or {}
-        self.is_async = inspect.iscoroutinefunction(func) if is_async is None else is_async
-        #: A blocking twin of an async `func`, preferred by the sync driver.
-        self.sync = sync
 
 
 def drive_sync(lifecycle: Lifecycle, run_awaitable: Callable[[Awaitable[Any]], Any]) -> None:
@@ -94,12 +74,13 @@ async def drive_async(
         try:
             if call.is_async:
                 value = await call.func(*call.args, **call.kwargs)
-            elif run_sync is not None:
-                value = await run_sync(call.func, *call.args, **call.kwargs)
             else:
-                value = call.func(*call.args, **call.kwargs)
-            if inspect.isawaitable(value):
-                value = await value
+                if run_sync is not None:
+                    value = await run_sync(call.func, *call.args, **call.kwargs)
+                else:
+                    value = call.func(*call.args, **call.kwargs)
+                if inspect.isawaitable(value):  # a sync callable that returned one
+                    value = await value
         except Exception as exc:  # noqa: BLE001 - thrown back into the lifecycle
             value, error = None, exc
 
