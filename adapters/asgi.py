@@ -8,6 +8,7 @@ there, each chunk is fetched from the loop with `run_coroutine_threadsafe`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, MutableMapping
 from functools import partial
@@ -20,6 +21,7 @@ from responder.body import Body, ClientDisconnected
 from responder.pipeline import drive_async, drive_sync, finish, needs_finish
 from responder.request import Request
 from responder.response import Response
+from responder.websocket import WebSocketDisconnect
 
 from .wire import early_problem
 
@@ -71,6 +73,46 @@ class ASGIBodySource:
                 "handlers use the awaitable forms (await req.content, await req.media())."
             )
         return asyncio.run_coroutine_threadsafe(self.next_chunk(), self._loop).result()
+
+
+class ASGIWebSocketChannel:
+    """The core's `WebSocketChannel` over ASGI `websocket.*` messages."""
+
+    __slots__ = ("_receive", "_send")
+
+    def __init__(self, receive: Receive, send: Send) -> None:
+        self._receive = receive
+        self._send = send
+
+    async def accept(self, subprotocol: str | None, headers: list[tuple[str, str]]) -> None:
+        await self._send(
+            {
+                "type": "websocket.accept",
+                "subprotocol": subprotocol,
+                "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers],
+            }
+        )
+
+    async def next_message(self) -> str | bytes:
+        message = await self._receive()
+        kind = message["type"]
+        if kind == "websocket.receive":
+            text = message.get("text")
+            return text if text is not None else bytes(message.get("bytes") or b"")
+        if kind == "websocket.disconnect":
+            raise WebSocketDisconnect(message.get("code", 1005), message.get("reason") or "")
+        raise WebSocketDisconnect(1002, f"Unexpected ASGI message {kind!r}")
+
+    async def write(self, data: str | bytes) -> None:
+        key = "text" if isinstance(data, str) else "bytes"
+        try:
+            await self._send({"type": "websocket.send", key: data})
+        except OSError:  # the server reports a peer that is gone (ASGI 2.4)
+            raise WebSocketDisconnect(1006, "The client went away") from None
+
+    async def close(self, code: int, reason: str) -> None:
+        with contextlib.suppress(OSError):
+            await self._send({"type": "websocket.close", "code": code, "reason": reason})
 
 
 class _BadRequest(Exception):
@@ -143,7 +185,7 @@ def request_from_scope(
     client = scope.get("client")
     server = scope.get("server")
     return Request(
-        scope["method"],
+        scope.get("method", "GET"),  # a WebSocket handshake has none: it is a GET
         scope.get("scheme", "http"),
         (server[0], server[1]) if server else None,
         root_path,
@@ -184,10 +226,24 @@ class ASGIAdapter:
         elif kind == "lifespan":
             await self.lifespan(receive, send)
         elif kind == "websocket":
-            await receive()  # websocket.connect
-            await send({"type": "websocket.close", "code": 1000})
+            await self.websocket(scope, receive, send)
         else:
             raise ValueError(f"Unsupported ASGI scope type {kind!r}")
+
+    # -- WebSocket ------------------------------------------------------------
+
+    async def websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one WebSocket connection through the core's WebSocket lifecycle."""
+        first = await receive()
+        if first["type"] != "websocket.connect":
+            return
+        try:
+            req = request_from_scope(scope, receive, asyncio.get_running_loop(), None)
+        except _BadRequest:
+            await send({"type": "websocket.close", "code": 1008, "reason": ""})
+            return
+        channel = ASGIWebSocketChannel(receive, send)
+        await drive_async(self.api.begin_websocket(req, channel), _run_sync)
 
     # -- lifespan -------------------------------------------------------------
 

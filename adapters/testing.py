@@ -30,6 +30,8 @@ from wsgiref.types import StartResponse, WSGIEnvironment
 
 import httpx
 
+from .websocket_client import WebSocketDenied, WebSocketSession
+
 __all__ = ["ASGIApp", "ASGITransport", "ClientDisconnected", "TestClient"]
 
 Scope = dict[str, Any]
@@ -498,6 +500,43 @@ class TestClient(httpx.Client):
             self._exit_stack = contextlib.ExitStack()
             if self.close_on_exit:
                 self.close()
+
+    def websocket_connect(
+        self,
+        url: str,
+        *,
+        subprotocols: list[str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> WebSocketSession:
+        """Open a WebSocket to the app; use it as a context manager.
+
+        In WSGI mode there is no way to upgrade: the handshake goes out as
+        an HTTP request and `WebSocketDenied` carries the app's answer.
+
+        Raises:
+            WebSocketDenied: when the app refuses (or cannot take) the handshake.
+        """
+        request = self.build_request("GET", url, headers=headers)
+        if self._asgi is None:
+            request.headers.update(
+                {
+                    "Connection": "Upgrade",
+                    "Upgrade": "websocket",
+                    "Sec-WebSocket-Version": "13",
+                    "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+                }
+            )
+            raise WebSocketDenied(response=self.send(request))
+        if subprotocols:
+            request.headers["Sec-WebSocket-Protocol"] = ", ".join(subprotocols)
+        scope = self._asgi._http_scope(request)
+        scope.update(
+            type="websocket",
+            scheme="wss" if request.url.scheme == "https" else "ws",
+            subprotocols=list(subprotocols or ()),
+        )
+        scope.pop("method", None)
+        return WebSocketSession(self._asgi, scope)
 
     def build_request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Request:
         """Build a request, sending non-mapping ``data=`` as raw content as requests did."""

@@ -20,12 +20,13 @@ from .formats import Codec
 from .hooks import Hooks
 from .lifespan import Lifespan, LifespanFactory
 from .params import Depends
-from .pipeline import Lifecycle, exchange
+from .pipeline import Lifecycle, exchange, websocket_exchange
 from .request import Request, State
 from .response import Response
 from .routing import Route, Router
 from .settings import Settings
 from .validation import list_fields, response_adapter
+from .websocket import WebSocket, WebSocketChannel
 
 if TYPE_CHECKING:
     from .adapters.testing import TestClient
@@ -124,7 +125,9 @@ class API:
         unknown = set(metadata) - ROUTE_METADATA
         if unknown:
             raise TypeError(f"Unknown route option(s): {sorted(unknown)}")
-        plan = Endpoint(endpoint)
+        plan = Endpoint(endpoint, websocket=websocket)
+        if websocket and not plan.is_async:
+            raise TypeError("A WebSocket handler must be a coroutine function (async def)")
         allowed = plan.methods if methods is None else frozenset(m.upper() for m in methods)
         options: dict[str, Any] = {}
         guards = tuple(dependencies or ())
@@ -298,6 +301,20 @@ class API:
         route = match.route
         is_async = (route is not None and route.is_async) or self.hooks.any_async
         return resp, exchange(self, req, resp, match), is_async
+
+    def begin_websocket(self, req: Request, channel: WebSocketChannel) -> Lifecycle:
+        """Route a WebSocket handshake and start its lifecycle (async driver only)."""
+        req.api = self
+        settings = self.settings
+        ws = WebSocket(
+            req,
+            channel,
+            codec=self.codec,
+            idle_timeout=settings.ws_idle_timeout,
+            max_message_size=settings.ws_max_message_size,
+        )
+        match = self.router.match("GET", req.path, websocket=True)
+        return websocket_exchange(self, req, ws, match)
 
     def __call__(self, *args: Any) -> Any:
         """Serve as WSGI `(environ, start_response)`, ASGI 3 or ASGI 2 `(scope)`."""

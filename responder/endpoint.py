@@ -56,7 +56,7 @@ class Callee:
         params = list(signature.parameters.values())
         self.accepts_any = any(p.kind is p.VAR_KEYWORD for p in params)
         self.keywords = frozenset(
-            p.name for p in params[2:] if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
+            p.name for p in params[skip:] if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
         )
 
     def bind_path(self, path_params: frozenset[str]) -> None:
@@ -81,17 +81,18 @@ class Endpoint:
 
     __slots__ = ("_by_method", "_on_request", "_single", "is_async", "is_view", "methods", "target")
 
-    def __init__(self, target: Any) -> None:
+    def __init__(self, target: Any, *, websocket: bool = False) -> None:
         self.target = target
-        self.is_view = inspect.isclass(target) or (
+        self.is_view = not websocket and (inspect.isclass(target) or (
             not callable(target) and any(hasattr(target, f"on_{m.lower()}") for m in HTTP_METHODS)
-        )
+        ))
         self._by_method: dict[str, Callee] = {}
         self._on_request: Callee | None = None
         if self.is_view:
             self._plan_view(target() if inspect.isclass(target) else target)
         else:
-            self._by_method = {"*": Callee(target)}
+            # A WebSocket handler takes `ws` alone before its keywords.
+            self._by_method = {"*": Callee(target, skip=1 if websocket else 2)}
             self.methods: frozenset[str] | None = None
         self._single = [self._by_method["*"]] if not self.is_view else []
         pieces = [*self._by_method.values(), self._on_request]

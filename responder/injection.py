@@ -161,11 +161,17 @@ def _plan_one(name: str, annotation: Any, marker: Any, default: Any) -> ArgPlan:
         return ArgPlan(name, "request")
     if name in _RESPONSE_NAMES:
         return ArgPlan(name, "response")
-    if name in _SOCKET_NAMES:
+    if name in _SOCKET_NAMES or annotation is _websocket_type():
         return ArgPlan(name, "socket")
     if _is_model(annotation) and default is EMPTY:
         return ArgPlan(name, "body", annotation=annotation, adapter=TypeAdapter(annotation))
     return ArgPlan(name, "named", default=default, annotation=annotation)
+
+
+def _websocket_type() -> Any:
+    from .websocket import WebSocket
+
+    return WebSocket
 
 
 def _request_type() -> Any:

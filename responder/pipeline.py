@@ -25,17 +25,31 @@ from .endpoint import Callee
 from .error_pages import render_error, render_unhandled
 from .errors import HTTPError
 from .injection import Resolver
+from .response import Response
 from .validation import apply_response_model, validate_params
+from .websocket import INTERNAL_ERROR, POLICY_VIOLATION, WebSocket, WebSocketDisconnect
 
 if TYPE_CHECKING:
     from .api import API
     from .request import Request
-    from .response import Response
     from .routing import Match, Route
 
-__all__ = ["Call", "drive_async", "drive_sync", "exchange", "finish", "needs_finish", "teardown"]
+__all__ = [
+    "Call",
+    "drive_async",
+    "drive_sync",
+    "exchange",
+    "finish",
+    "needs_finish",
+    "teardown",
+    "websocket_exchange",
+]
 
 log = logging.getLogger("responder.pipeline")
+WSGI_CANNOT_UPGRADE = (
+    "WebSocket routes need an ASGI server (uvicorn, for example); this application is being "
+    "served through WSGI, which cannot upgrade a connection."
+)
 _QUERY_SAFE = "&=%+;/?:@,$!*'()~[]"
 
 Lifecycle = Generator["Call", Any, None]
@@ -137,6 +151,9 @@ def exchange(api: API, req: Request, resp: Response, match: Match) -> Lifecycle:
 def _answer_unrouted(req: Request, resp: Response, match: Match) -> None:
     if match.error is not None:
         error = match.error
+        if error.status == 426 and "websocket" in (req.headers.get("Upgrade") or "").lower():
+            # The client did try to upgrade; only an ASGI server can do that.
+            raise HTTPError(501, WSGI_CANNOT_UPGRADE)
         if error.status == 307 and req.query_string:
             # Quoted: raw bytes in a query must never reach a header as they came.
             query = quote(req.query_string.decode("latin-1"), safe=_QUERY_SAFE)
@@ -312,3 +329,56 @@ async def _finish_async_gen(gen: Any) -> None:
         return
     await gen.aclose()
     log.warning("Dependency generator %r yielded more than once; closed it", gen)
+
+
+def websocket_exchange(api: API, req: Request, ws: WebSocket, match: Match) -> Lifecycle:
+    """Run one WebSocket connection: handshake checks, the handler, teardown.
+
+    Before hooks and route guards see the handshake as a request; one that
+    answers it (sets a status) or raises an HTTP error refuses the
+    handshake with close code 1008, which servers turn into a 403.
+    """
+    route = match.route
+    if route is None or not route.websocket:
+        yield Call(ws.close, (1000, "no WebSocket route here"), is_async=True)
+        return
+    req.route = route
+    req.path_params = match.params  # type: ignore[assignment]
+    resolver = req.resolver = Resolver(api.dependencies, req, None, req.path_params, socket=ws)
+    try:
+        yield from _handshake(api, route, req, ws, resolver)
+    finally:
+        yield from teardown(resolver)
+
+
+def _handshake(
+    api: API, route: Route, req: Request, ws: WebSocket, resolver: Resolver
+) -> Lifecycle:
+    callee = route.endpoint.callees("GET")[0]
+    try:
+        scratch = Response()
+        hooks = api.hooks
+        if (hooks.before or route.before) and (
+            yield from _before(hooks.before, route.before, req, scratch)
+        ):
+            raise HTTPError(scratch.status_code, "Refused by a before hook.")
+        for guard in route.options.get("dependencies", ()):
+            yield from resolver.provide(api.dependencies.for_func(guard.dependency))
+        if callee.fast:
+            kwargs = callee.select(req.path_params)
+        else:
+            kwargs = yield from resolver.arguments(callee.plans)
+    except HTTPError as refusal:
+        yield Call(ws.close, (POLICY_VIOLATION, refusal.title), is_async=True)
+        return
+    try:
+        yield Call(callee.func, (ws,), kwargs, callee.is_async)
+    except WebSocketDisconnect:
+        return
+    except Exception:  # logged; the peer gets a 1011
+        log.exception("WebSocket handler %s failed", callee.name)
+        if not ws.closed:
+            yield Call(ws.close, (INTERNAL_ERROR, ""), is_async=True)
+        return
+    if ws.accepted and not ws.closed:
+        yield Call(ws.close, (1000, ""), is_async=True)

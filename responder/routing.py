@@ -24,6 +24,7 @@ from .errors import HTTPError
 
 __all__ = ["Match", "Route", "Router", "compile_path"]
 
+UPGRADE_DETAIL = "This path speaks WebSocket; open it with a WebSocket handshake."
 _RECENT_LIMIT = 1024
 _CACHEABLE_PATH = 256
 _PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-zA-Z_]+))?}")
@@ -217,7 +218,12 @@ class Router:
             return self._redirect(redirect.new_url)
         except MethodNotAllowed as exc:
             return self._not_allowed(method, list(exc.valid_methods or ()))
-        except (NotFound, WebsocketMismatch):
+        except WebsocketMismatch:
+            if websocket:
+                return Match(None, {}, HTTPError(404))
+            # An HTTP request for a WebSocket-only path: say how to reach it.
+            return Match(None, {}, HTTPError(426, UPGRADE_DETAIL, headers={"Upgrade": "websocket"}))
+        except NotFound:
             if try_other_slash and path != "/":
                 other = path[:-1] if path.endswith("/") else path + "/"
                 if self._match(method, other, websocket, try_other_slash=False).error is None:

@@ -33,6 +33,12 @@ class Settings:
         encoder: A `json.JSONEncoder` subclass or a `default(obj)` callable for
             values the JSON encoder does not know.
         max_request_size: Largest request body accepted, in bytes (413 beyond).
+        request_timeout: Seconds a request may take before it is answered
+            with 504; None for no limit.
+        ws_idle_timeout: Seconds a WebSocket may wait for its next message
+            before it is closed with 1001; None for no limit.
+        ws_max_message_size: Largest WebSocket message the receive helpers
+            accept, in bytes.
     """
 
     debug: bool = False
@@ -44,7 +50,14 @@ class Settings:
     json_ensure_ascii: bool = False
     encoder: Any = None
     max_request_size: int | None = None
+    request_timeout: float | None = None
+    ws_idle_timeout: float | None = None
+    ws_max_message_size: int | None = 1 << 20
 
     def __post_init__(self) -> None:
         if self.max_request_size is not None and self.max_request_size < 0:
             raise ValueError("max_request_size must be a non-negative number of bytes")
+        for name in ("request_timeout", "ws_idle_timeout"):
+            value = getattr(self, name)
+            if value is not None and value <= 0:
+                raise ValueError(f"{name} must be a positive number of seconds")

@@ -271,3 +271,43 @@ def http(server: RunningServer) -> Iterator[httpx.Client]:
     """An HTTP client for the running server, over a real socket."""
     with httpx.Client(base_url=server.base_url, timeout=10.0) as client:
         yield client
+
+
+def _kind_for(server: str, app: str, extra: tuple[str, ...]) -> ServerKind:
+    if server == "uvicorn":
+        base = [PY, "-m", "uvicorn", app, "--host", LOOPBACK]
+        return ServerKind(f"uvicorn-{app}", "uvicorn", lambda port: [*base, "--port", str(port)])
+    if server == "gunicorn":
+        return ServerKind(
+            f"gunicorn-{app}{'-'.join(extra)}",
+            "gunicorn",
+            lambda port: [PY, "-m", "gunicorn", app, "-b", f"{LOOPBACK}:{port}", "-w", "1", *extra],
+        )
+    raise ValueError(f"unknown server {server!r}")
+
+
+@pytest.fixture(scope="module")
+def start_server(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[..., RunningServer]]:
+    """Start `start_server("uvicorn"|"gunicorn", "module:app", *extra_args)`.
+
+    Any app, any number of servers for one module; all are stopped at its end
+    and must leave no process behind. The app must answer `GET /`.
+    """
+    started: list[RunningServer] = []
+
+    def start(server: str, app: str, *extra: str) -> RunningServer:
+        kind = _kind_for(server, app, extra)
+        running = RunningServer(kind, free_port(), tmp_path_factory.mktemp(kind.name[:40]))
+        started.append(running)
+        running.wait_ready()
+        return running
+
+    yield start
+    for running in started:
+        running.stop()
+        left = running.leftovers()
+        if left:
+            running.reap_leftovers()
+            pytest.fail(f"{running.kind.name} left processes running: {left}\n" + running.output())
