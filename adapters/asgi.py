@@ -18,6 +18,7 @@ from urllib.parse import unquote_to_bytes
 from werkzeug.datastructures import Headers
 
 from responder.body import Body, ClientDisconnected
+from responder.deadline import drive_async_within, timeout_response
 from responder.pipeline import drive_async, drive_sync, finish, needs_finish
 from responder.request import Request
 from responder.response import Response
@@ -214,6 +215,8 @@ class ASGIAdapter:
 
     def __init__(self, api: Any) -> None:
         self.api = api
+        #: Work that outlives its request (late teardowns); kept referenced.
+        self._pending: set[asyncio.Future[Any]] = set()
 
     def bind(self, scope: Scope) -> Callable[[Receive, Send], Awaitable[None]]:
         """The ASGI 2 form: `app(scope)` returns `instance(receive, send)`."""
@@ -274,10 +277,20 @@ class ASGIAdapter:
             await self._plain_error(send, 400, str(exc), scope["method"] == "HEAD")
             return
         resp, lifecycle, is_async = self.api.begin(req)
+        timeout = self.api.settings.request_timeout
+        late = False  # True: a 504 went out while the sync lifecycle runs on
         if is_async:
-            await drive_async(lifecycle, _run_sync)
+            if timeout is None:
+                await drive_async(lifecycle, _run_sync)
+            else:
+                await drive_async_within(lifecycle, _run_sync, timeout)
         else:
-            await asyncio.to_thread(drive_sync, lifecycle, partial(self._from_thread, loop))
+            work = asyncio.to_thread(drive_sync, lifecycle, partial(self._from_thread, loop))
+            if timeout is None:
+                await work
+            else:
+                answer = await self._sync_within(work, req, resp, timeout)
+                late, resp = answer is not resp, answer
         if resp.unhandled is not None and scope.get("extensions", {}).get("responder.test", {}).get(
             "raise_server_exceptions"
         ):
@@ -292,8 +305,33 @@ class ASGIAdapter:
             )
             await self._send_body(resp, send)
         finally:  # also when the client went away mid-response
-            if needs_finish(req, resp):
+            if not late and needs_finish(req, resp):
                 await drive_async(finish(self.api, req, resp), _run_sync)
+
+    async def _sync_within(
+        self, work: Awaitable[None], req: Request, resp: Response, seconds: float
+    ) -> Response:
+        """Wait for a sync lifecycle's thread; past `seconds`, answer 504 instead.
+
+        The thread cannot be interrupted: it runs on, and the request's
+        teardown runs once it ends.
+        """
+        task = asyncio.ensure_future(work)
+        done, _ = await asyncio.wait({task}, timeout=seconds)
+        if done:
+            task.result()
+            return resp
+
+        def finish_late(_: asyncio.Future[None]) -> None:
+            if needs_finish(req, resp):
+                late = asyncio.ensure_future(drive_async(finish(self.api, req, resp), _run_sync))
+                self._pending.add(late)
+                late.add_done_callback(self._pending.discard)
+
+        task.add_done_callback(finish_late)
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+        return timeout_response(self.api, req, seconds)
 
     @staticmethod
     def _from_thread(loop: asyncio.AbstractEventLoop, awaitable: Awaitable[T]) -> T:

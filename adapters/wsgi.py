@@ -9,16 +9,20 @@ and shutdown at interpreter exit, since WSGI has no lifespan protocol.
 from __future__ import annotations
 
 import atexit
+import contextvars
 import logging
 import threading
 from collections.abc import AsyncIterable, Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from typing import Any
 
 from werkzeug.datastructures import EnvironHeaders
 
 from responder.body import Body
-from responder.pipeline import drive_async, drive_sync, finish, needs_finish
+from responder.deadline import drive_async_within, timeout_response
+from responder.pipeline import Lifecycle, drive_async, drive_sync, finish, needs_finish
 from responder.request import Request
 from responder.response import Response
 
@@ -190,6 +194,7 @@ class WSGIAdapter:
         self._started = False
         self._startup_error: BaseException | None = None
         self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
 
     # -- lifespan -------------------------------------------------------------
 
@@ -239,19 +244,55 @@ class WSGIAdapter:
         except _BadRequest as exc:
             return self._plain_error(environ, start_response, exc.status, str(exc))
         resp, lifecycle, is_async = self.api.begin(req)
+        timeout = self.api.settings.request_timeout
+        late = False  # True: a 504 goes out while the sync lifecycle runs on
         if is_async:
-            run_on_thread_loop(drive_async(lifecycle))
-        else:
+            if timeout is None:
+                run_on_thread_loop(drive_async(lifecycle))
+            else:
+                run_on_thread_loop(drive_async_within(lifecycle, None, timeout))
+        elif timeout is None:
             drive_sync(lifecycle, run_on_thread_loop)
+        else:
+            answer = self._sync_within(lifecycle, req, resp, timeout)
+            late, resp = answer is not resp, answer
         if resp.unhandled is not None and environ.get(TEST_RAISE_KEY):
             raise resp.unhandled
         start_response(status_line(resp.status_code), resp.headers.to_wsgi_list())
         body = self._body(resp)
-        if needs_finish(req, resp):
+        if not late and needs_finish(req, resp):
             return _Closing(
                 body, lambda: drive_sync(finish(self.api, req, resp), run_on_thread_loop)
             )
         return body
+
+    def _sync_within(
+        self, lifecycle: Lifecycle, req: Request, resp: Response, seconds: float
+    ) -> Response:
+        """Run a sync lifecycle on a helper thread; past `seconds`, answer 504.
+
+        With `request_timeout` set, a sync route cannot run on the server's own
+        thread: nothing could answer on time while it overran. The helper
+        thread runs on after a timeout, and runs the teardown when it ends.
+        """
+        if self._pool is None:
+            with self._lock:
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(thread_name_prefix="responder-timeout")
+        context = contextvars.copy_context()
+        future = self._pool.submit(context.run, drive_sync, lifecycle, run_on_thread_loop)
+        try:
+            future.result(timeout=seconds)
+        except FutureTimeout:
+            api = self.api
+
+            def finish_late(_: Future[None]) -> None:
+                if needs_finish(req, resp):
+                    drive_sync(finish(api, req, resp), run_on_thread_loop)
+
+            future.add_done_callback(finish_late)
+            return timeout_response(api, req, seconds)
+        return resp
 
     @staticmethod
     def _body(resp: Response) -> Iterable[bytes]:

@@ -74,11 +74,17 @@ def drive_sync(lifecycle: Lifecycle, run_awaitable: Callable[[Awaitable[Any]], A
 
 
 async def drive_async(
-    lifecycle: Lifecycle, run_sync: Callable[..., Awaitable[Any]] | None = None
+    lifecycle: Lifecycle,
+    run_sync: Callable[..., Awaitable[Any]] | None = None,
+    throw: BaseException | None = None,
 ) -> None:
-    """Run a lifecycle on the running loop; sync calls go to `run_sync`, if given."""
+    """Run a lifecycle on the running loop; sync calls go to `run_sync`, if given.
+
+    `throw` resumes a lifecycle whose driver was cancelled mid-call (a
+    timeout) by raising that exception where it is suspended.
+    """
     value: Any = None
-    error: BaseException | None = None
+    error: BaseException | None = throw
     while True:
         try:
             call = lifecycle.send(value) if error is None else lifecycle.throw(error)
@@ -281,23 +287,32 @@ def _finalize_or_fallback(api: API, req: Request, resp: Response) -> None:
 
 
 def needs_finish(req: Request, resp: Response) -> bool:
-    """Tell whether anything is due after sending (tasks, teardowns)."""
-    return bool(resp.tasks) or (req.resolver is not None and bool(req.resolver.teardown))
+    """Tell whether anything is due after sending (tasks, teardowns, uploads)."""
+    return (
+        bool(resp.tasks)
+        or (req.resolver is not None and bool(req.resolver.teardown))
+        or req.form_data is not None
+    )
 
 
 def finish(api: API, req: Request, resp: Response) -> Lifecycle:
-    """Work after the response is sent: teardowns, then background tasks.
+    """Work after the response is sent: teardowns, background tasks, uploads.
 
     Dependency teardowns run in reverse order of setup, exactly once; a
     failing teardown or task is logged and does not stop the ones after it.
+    Uploaded files are closed last, so a task may still read them, and even
+    when the driver stops early.
     """
-    if req.resolver is not None:
-        yield from teardown(req.resolver)
-    for func, args, kwargs in resp.tasks:
-        try:
-            yield Call(func, args, kwargs)
-        except Exception:
-            log.exception("Background task %r failed", func)
+    try:
+        if req.resolver is not None:
+            yield from teardown(req.resolver)
+        for func, args, kwargs in resp.tasks:
+            try:
+                yield Call(func, args, kwargs)
+            except Exception:
+                log.exception("Background task %r failed", func)
+    finally:
+        req.close_uploads()
 
 
 def teardown(resolver: Resolver) -> Lifecycle:
