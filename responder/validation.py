@@ -108,7 +108,8 @@ def validate_params(plan: tuple[type[BaseModel], frozenset[str]], req: Request) 
     from .injection import ValidationFailed, _errors
 
     model, many = plan
-    data = {key: values if key in many else values[-1] for key, values in req.args.lists()}
+    # The first value of a repeated key, as `req.params.get` and `Query` read it.
+    data = {key: values if key in many else values[0] for key, values in req.args.lists()}
     try:
         return model.model_validate(data)
     except ValidationError as exc:
