@@ -114,7 +114,10 @@ class WebSocketSession:
         self.close()
 
     def _next(self) -> Message:
-        item = self._outgoing.get(timeout=_TIMEOUT)
+        try:
+            item = self._outgoing.get(timeout=_TIMEOUT)
+        except queue.Empty:
+            raise TimeoutError(f"The application sent nothing for {_TIMEOUT:g} seconds") from None
         if item is None:
             self._outgoing.put(None)  # keep reporting the end to later calls
             raise WebSocketDisconnect(self.close_code or 1006, "the application returned")

@@ -23,6 +23,7 @@ __all__ = [
     "WebSocketChannel",
     "WebSocketDisconnect",
     "WebSocketMessageError",
+    "WebSocketMessageTooBig",
 ]
 
 #: Close codes used by the framework (RFC 6455 section 7.4.1).
@@ -48,6 +49,10 @@ class WebSocketDisconnect(Exception):
 
 class WebSocketMessageError(ValueError):
     """A message that is not what the handler asked for (not JSON, too big, wrong kind)."""
+
+
+class WebSocketMessageTooBig(WebSocketMessageError):
+    """A message larger than `ws_max_message_size`; uncaught, it closes with 1009."""
 
 
 class WebSocketChannel(Protocol):
@@ -185,8 +190,10 @@ class WebSocket:
             self.closed = True
             raise
         limit = self.max_message_size
-        if limit is not None and len(message) > limit:
-            raise WebSocketMessageError(f"Message of {len(message)} bytes exceeds {limit}")
+        if limit is not None and len(message) * 4 > limit:  # UTF-8: at most 4 bytes a char
+            size = len(message.encode("utf-8")) if isinstance(message, str) else len(message)
+            if size > limit:
+                raise WebSocketMessageTooBig(f"Message of {size} bytes exceeds {limit}")
         return message
 
     async def receive_text(self) -> str:

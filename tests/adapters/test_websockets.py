@@ -215,3 +215,30 @@ def test_wsgi_cannot_upgrade_and_says_so(api: responder.API) -> None:
     response = refused.value.response
     assert response is not None and response.status_code == 501
     assert "ASGI server" in response.json()["detail"]
+
+
+def test_size_limit_counts_bytes_and_closes_with_1009() -> None:
+    api = responder.API(ws_max_message_size=4)
+
+    @api.route("/ws", websocket=True)
+    async def strict(ws):  # type: ignore[no-untyped-def]
+        await ws.accept()
+        await ws.send_text(await ws.receive_text())
+        await ws.receive_text()  # uncaught: too big
+
+    with api.test_client(mode="asgi") as client, client.websocket_connect("/ws") as ws:
+        ws.send_text("éé")  # 4 bytes: fits
+        assert ws.receive_text() == "éé"
+        ws.send_text("ééé")  # 3 characters, 6 bytes
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive()
+        assert closed.value.code == 1009
+
+
+def test_a_handler_that_never_accepts_refuses(api: responder.API, asgi: TestClient) -> None:
+    @api.route("/ws", websocket=True)
+    async def shy(ws):  # type: ignore[no-untyped-def]
+        return None
+
+    with pytest.raises(WebSocketDenied):
+        asgi.websocket_connect("/ws").__enter__()
