@@ -50,7 +50,7 @@ def render_error(
     }
     if error.detail is not None:
         problem["detail"] = error.detail
-    problem["instance"] = req.path
+    problem["instance"] = req.root_path + req.path  # the path the client used
     problem.update(error.members())
     if settings.problem_handler is not None:
         settings.problem_handler(req, problem)
