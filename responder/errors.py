@@ -13,7 +13,6 @@ from typing import Any, NoReturn
 
 __all__ = ["HTTPError", "Problem", "abort", "status_phrase"]
 
-_PROBLEM_MEMBERS = frozenset({"type", "title", "instance"})
 
 
 def status_phrase(status: int) -> str:
