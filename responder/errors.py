@@ -14,7 +14,6 @@ from typing import Any, NoReturn
 __all__ = ["HTTPError", "Problem", "abort", "status_phrase"]
 
 
-
 def status_phrase(status: int) -> str:
     """Return the reason phrase of a status code, or "Unknown" for unlisted codes."""
     try:
