@@ -19,11 +19,14 @@ from werkzeug.datastructures import Headers
 
 from responder.body import Body, ClientDisconnected
 from responder.deadline import drive_async_within, timeout_response
+from responder.files import FileBody
 from responder.pipeline import drive_async, drive_sync, finish, needs_finish
 from responder.request import Request
-from responder.response import Response
+from responder.response import Response, first_header
 from responder.websocket import WebSocketDisconnect
 
+from .disconnect import next_in_thread, send_streamed
+from .mount import ASGIMounts
 from .wire import early_problem
 
 __all__ = ["ASGIAdapter"]
@@ -47,6 +50,11 @@ class ASGIBodySource:
         self._receive = receive
         self._loop = loop
         self._done = False
+
+    @property
+    def complete(self) -> bool:
+        """True once the last body message arrived: `receive` has nothing left to give."""
+        return self._done
 
     async def next_chunk(self) -> bytes:
         while not self._done:
@@ -169,9 +177,17 @@ class _Headers(Headers):
 
 
 def request_from_scope(
-    scope: Scope, receive: Receive, loop: asyncio.AbstractEventLoop, limit: int | None
+    scope: Scope,
+    receive: Receive,
+    loop: asyncio.AbstractEventLoop,
+    limit: int | None,
+    source: ASGIBodySource | None = None,
 ) -> Request:
-    """Translate an ASGI HTTP scope into the core's `Request`."""
+    """Translate an ASGI HTTP scope into the core's `Request`.
+
+    `source`, when given, is the body source to use, so the caller can ask
+    it later whether the body has been read to its end.
+    """
     raw = scope["headers"]
     if not isinstance(raw, list):
         raw = list(raw)
@@ -194,7 +210,7 @@ def request_from_scope(
         scope.get("query_string", b""),
         headers,
         client[0] if client else None,
-        body=Body(ASGIBodySource(receive, loop), length, limit),
+        body=Body(source or ASGIBodySource(receive, loop), length, limit),
         client_port=client[1] if client and client[1] is not None else 0,
     )
 
@@ -217,6 +233,8 @@ class ASGIAdapter:
         self.api = api
         #: Work that outlives its request (late teardowns); kept referenced.
         self._pending: set[asyncio.Future[Any]] = set()
+        #: The API's mounted applications, called the ASGI way.
+        self.mounts = ASGIMounts(api.mounts)
 
     def bind(self, scope: Scope) -> Callable[[Receive, Send], Awaitable[None]]:
         """The ASGI 2 form: `app(scope)` returns `instance(receive, send)`."""
@@ -237,6 +255,14 @@ class ASGIAdapter:
 
     async def websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one WebSocket connection through the core's WebSocket lifecycle."""
+        if self.api.mounts:
+            with contextlib.suppress(_BadRequest):
+                root_path, path = _path(scope)
+                root_path, path = root_path.rstrip("/"), "/" + path.lstrip("/")
+                mount = self.api.mount_for("GET", path, websocket=True)
+                if mount is not None:  # the mounted app takes the handshake itself
+                    await self.mounts(mount, scope, receive, send, root_path, path)
+                    return
         first = await receive()
         if first["type"] != "websocket.connect":
             return
@@ -257,12 +283,16 @@ class ASGIAdapter:
             if message["type"] == "lifespan.startup":
                 try:
                     await lifespan.startup()
+                    await self.mounts.startup()
                 except Exception as exc:
                     log.exception("Application startup failed")
+                    if lifespan.started:  # a mounted app failed: undo our own startup
+                        await lifespan.shutdown()
                     await send({"type": "lifespan.startup.failed", "message": repr(exc)})
                     return
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                await self.mounts.shutdown()
                 await lifespan.shutdown()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
@@ -271,11 +301,19 @@ class ASGIAdapter:
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         loop = asyncio.get_running_loop()
+        source = ASGIBodySource(receive, loop)
         try:
-            req = request_from_scope(scope, receive, loop, self.api.settings.max_request_size)
+            req = request_from_scope(
+                scope, receive, loop, self.api.settings.max_request_size, source
+            )
         except _BadRequest as exc:
             await self._plain_error(send, 400, str(exc), scope["method"] == "HEAD")
             return
+        if self.api.mounts:
+            mount = self.api.mount_for(req.method, req.path)
+            if mount is not None:
+                await self.mounts(mount, scope, receive, send, req.root_path, req.path)
+                return
         resp, lifecycle, is_async = self.api.begin(req)
         timeout = self.api.settings.request_timeout
         late = False  # True: a 504 went out while the sync lifecycle runs on
@@ -303,7 +341,11 @@ class ASGIAdapter:
                     "headers": _header_list(resp),
                 }
             )
-            await self._send_body(resp, send)
+            if resp.stream_body is not None and resp.send_body:
+                watch = receive if source.complete or _has_no_body(req) else None
+                await send_streamed(partial(self._send_body, resp), send, watch)
+            else:
+                await self._send_body(resp, send)
         finally:  # also when the client went away mid-response
             if not late and needs_finish(req, resp):
                 await drive_async(finish(self.api, req, resp), _run_sync)
@@ -349,6 +391,9 @@ class ASGIAdapter:
             body = resp.content if resp.send_body else b""
             await send({"type": "http.response.body", "body": body or b""})
             return
+        if isinstance(stream, FileBody):
+            await _send_file(stream, send)
+            return
         try:
             if isinstance(stream, AsyncIterable):
                 async for chunk in stream:
@@ -357,9 +402,8 @@ class ASGIAdapter:
                 for chunk in stream:
                     await send(_chunk_message(chunk))
             else:
-                iterator = iter(stream)
-                step = partial(next, iterator, _DONE)
-                while (chunk := await asyncio.to_thread(step)) is not _DONE:
+                step = partial(next, iter(stream), _DONE)
+                while (chunk := await next_in_thread(step)) is not _DONE:
                     await send(_chunk_message(chunk))
         finally:
             await _close_stream(stream)
@@ -376,6 +420,32 @@ class ASGIAdapter:
             }
         )
         await send({"type": "http.response.body", "body": b"" if head else body})
+
+
+async def _send_file(body: FileBody, send: Send) -> None:
+    """Send a file body; every read runs on a worker thread, never on the loop.
+
+    A disk read can block for milliseconds (or far longer on network storage);
+    on the loop thread that would stall every other connection.
+    """
+    step = partial(next, iter(body), None)
+    left = body.length  # known in advance: no extra thread hop to learn the end
+    try:
+        while left > 0 and (chunk := await next_in_thread(step)) is not None:
+            left -= len(chunk)
+            await send({"type": "http.response.body", "body": chunk, "more_body": left > 0})
+    finally:
+        body.close()
+    if left != 0:  # an empty file, or a body that ended early
+        await send({"type": "http.response.body", "body": b""})
+
+
+def _has_no_body(req: Request) -> bool:
+    """Tell whether the request declared no body, so no one will read one from `receive`."""
+    headers = req.headers
+    return first_header(headers, "Content-Length") in (None, "0") and not first_header(
+        headers, "Transfer-Encoding"
+    )
 
 
 def _chunk_message(chunk: Any) -> Message:

@@ -14,6 +14,8 @@ import threading
 from collections.abc import Awaitable
 from typing import TypeVar
 
+from responder.background import register_intermittent_loop
+
 __all__ = ["run_on_thread_loop", "thread_loop"]
 
 T = TypeVar("T")
@@ -28,6 +30,8 @@ def thread_loop() -> asyncio.AbstractEventLoop:
     loop: asyncio.AbstractEventLoop | None = getattr(_local, "loop", None)
     if loop is None or loop.is_closed():
         loop = asyncio.new_event_loop()
+        # It runs only while a request needs it: api.background must not leave tasks here.
+        register_intermittent_loop(loop)
         _local.loop = loop
         with _loops_lock:
             _loops.append(loop)

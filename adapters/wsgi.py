@@ -16,17 +16,20 @@ from collections.abc import AsyncIterable, Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 from werkzeug.datastructures import EnvironHeaders
 
 from responder.body import Body
 from responder.deadline import drive_async_within, timeout_response
+from responder.files import FileBody
 from responder.pipeline import Lifecycle, drive_async, drive_sync, finish, needs_finish
 from responder.request import Request
 from responder.response import Response
 
 from .loop import run_on_thread_loop
+from .mount import WSGIMounts
 from .wire import TEST_RAISE_KEY, early_problem, status_line
 
 __all__ = ["WSGIAdapter"]
@@ -186,6 +189,31 @@ def _bridged_chunks(source: AsyncIterable[Any]) -> Iterator[bytes]:
             run_on_thread_loop(aclose())
 
 
+def _file_body(
+    body: FileBody, environ: dict[str, Any], after: Callable[[], None] | None
+) -> Iterable[bytes] | None:
+    """Hand a one-span file to the server's `wsgi.file_wrapper` (gunicorn: sendfile).
+
+    The span is positioned at its first byte and reads no further than its
+    last, so a server that sends `Content-Length` bytes from the descriptor
+    and one that calls `read()` both send exactly the range. The server
+    closes the wrapper, which closes the span, which runs `after`.
+
+    Returns:
+        The server's wrapper, or None to read the file in chunks instead
+        (no wrapper offered, a multipart body, or the file would not open).
+    """
+    wrapper = environ.get("wsgi.file_wrapper")
+    if wrapper is None or body.span is None:
+        return None
+    try:
+        span = body.open_span(after)
+    except OSError:
+        return None  # reading it in chunks fails the same way, while sending
+    result: Iterable[bytes] = wrapper(span, _CHUNK)
+    return result
+
+
 class WSGIAdapter:
     """Serves an `API` to a WSGI server."""
 
@@ -195,6 +223,8 @@ class WSGIAdapter:
         self._startup_error: BaseException | None = None
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
+        #: The API's mounted applications, called the WSGI way.
+        self.mounts = WSGIMounts(api.mounts)
 
     # -- lifespan -------------------------------------------------------------
 
@@ -206,15 +236,18 @@ class WSGIAdapter:
                 return
             try:
                 run_on_thread_loop(self.api.lifespan.startup())
+                self.mounts.start()
             except Exception as exc:
                 self._startup_error = exc
                 log.exception("Application startup failed; every request will get a 500")
+                self._shutdown()  # whatever did start, such as the API when a mount failed
             else:
                 atexit.register(self._shutdown)
             finally:
                 self._started = True
 
     def _shutdown(self) -> None:
+        self.mounts.stop()
         if self.api.lifespan.started:
             run_on_thread_loop(self.api.lifespan.shutdown())
 
@@ -223,6 +256,11 @@ class WSGIAdapter:
         """Run startup now and shutdown on exit (used by the test client)."""
         with self._lock:
             run_on_thread_loop(self.api.lifespan.startup())
+            try:
+                self.mounts.start()
+            except BaseException:
+                self._shutdown()
+                raise
             self._started = True
         try:
             yield
@@ -243,6 +281,10 @@ class WSGIAdapter:
             req = request_from_environ(environ, self.api.settings.max_request_size)
         except _BadRequest as exc:
             return self._plain_error(environ, start_response, exc.status, str(exc))
+        if self.api.mounts:
+            mount = self.api.mount_for(req.method, req.path)
+            if mount is not None:
+                return self.mounts(mount, environ, start_response, req.root_path, req.path)
         resp, lifecycle, is_async = self.api.begin(req)
         timeout = self.api.settings.request_timeout
         late = False  # True: a 504 goes out while the sync lifecycle runs on
@@ -259,12 +301,10 @@ class WSGIAdapter:
         if resp.unhandled is not None and environ.get(TEST_RAISE_KEY):
             raise resp.unhandled
         start_response(status_line(resp.status_code), resp.headers.to_wsgi_list())
-        body = self._body(resp)
+        after = None
         if not late and needs_finish(req, resp):
-            return _Closing(
-                body, lambda: drive_sync(finish(self.api, req, resp), run_on_thread_loop)
-            )
-        return body
+            after = partial(drive_sync, finish(self.api, req, resp), run_on_thread_loop)
+        return self._body(resp, environ, after)
 
     def _sync_within(
         self, lifecycle: Lifecycle, req: Request, resp: Response, seconds: float
@@ -295,16 +335,27 @@ class WSGIAdapter:
         return resp
 
     @staticmethod
-    def _body(resp: Response) -> Iterable[bytes]:
+    def _body(
+        resp: Response, environ: dict[str, Any], after: Callable[[], None] | None
+    ) -> Iterable[bytes]:
+        """The body iterable for the server; closing it runs `after` (tasks, teardowns)."""
         stream = resp.stream_body
+        body: Iterable[bytes]
         if not resp.send_body:
             resp.clear_body()
-            return []
-        if stream is None:
-            return [resp.content or b""]
-        if isinstance(stream, AsyncIterable):
-            return _bridged_chunks(stream)
-        return _sync_chunks(stream)
+            body = []
+        elif stream is None:
+            body = [resp.content or b""]
+        elif isinstance(stream, FileBody):
+            wrapped = _file_body(stream, environ, after)
+            if wrapped is not None:
+                return wrapped  # the server's wrapper: closing it runs `after`
+            body = stream  # already bytes, and close() closes the file
+        elif isinstance(stream, AsyncIterable):
+            body = _bridged_chunks(stream)
+        else:
+            body = _sync_chunks(stream)
+        return body if after is None else _Closing(body, after)
 
     @staticmethod
     def _plain_error(

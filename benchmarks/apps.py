@@ -7,15 +7,34 @@ import becomes a skipped row with a warning, not a crash of the whole run.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from benchmarks.harness import Contender
-from benchmarks.models import ItemIn
+from benchmarks.models import FILE_SIZES, ItemIn, bench_file
 
 # ``ItemIn`` is imported at module level on purpose: with postponed annotations
 # responder resolves ``item: ItemIn`` against the handler's module globals, so a
 # name imported inside a builder would not be found.
+
+
+def _file_handler(path: Path) -> Callable[[Any, Any], None]:
+    """A sync handler sending the file at ``path`` (no parameters to inject)."""
+
+    def send_file(req: Any, resp: Any) -> None:
+        resp.file(path)
+
+    return send_file
+
+
+def _async_file_handler(path: Path) -> Callable[[Any, Any], Awaitable[None]]:
+    """An async handler sending the file at ``path``."""
+
+    async def send_file(req: Any, resp: Any) -> None:
+        resp.file(path)
+
+    return send_file
 
 
 def build_sync_api() -> Any:
@@ -53,6 +72,9 @@ def build_sync_api() -> Any:
     @api.route("/deps")
     def deps(req: Any, resp: Any, *, settings: dict[str, str], session: dict[str, Any]) -> None:
         resp.media = {"region": session["region"], "open": session["open"]}
+
+    for name in FILE_SIZES:
+        api.add_route(f"/file-{name}", _file_handler(bench_file(name)), methods=["GET"])
 
     return api
 
@@ -98,6 +120,9 @@ def build_async_api() -> Any:
         req: Any, resp: Any, *, settings: dict[str, str], session: dict[str, Any]
     ) -> None:
         resp.media = {"region": session["region"], "open": session["open"]}
+
+    for name in FILE_SIZES:
+        api.add_route(f"/file-{name}", _async_file_handler(bench_file(name)), methods=["GET"])
 
     return api
 

@@ -7,7 +7,12 @@ a per-app copy could drift (a default here, a strict flag there) and the
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -50,3 +55,32 @@ def session(settings: dict[str, str]) -> Iterator[dict[str, Any]]:
     s = {"open": True, "region": settings["region"]}
     yield s
     s["open"] = False
+
+
+#: The download workloads' files: name -> size in bytes.
+FILE_SIZES = {"64k": 64 * 1024, "1m": 1024 * 1024}
+
+
+@cache
+def _files_dir() -> Path:
+    directory = Path(tempfile.mkdtemp(prefix="responder-bench-"))
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    return directory
+
+
+def file_bytes(name: str) -> bytes:
+    """The exact content of download file ``name``: a repeating, checkable pattern."""
+    size = FILE_SIZES[name]
+    return (bytes(range(256)) * (size // 256 + 1))[:size]
+
+
+@cache
+def bench_file(name: str) -> Path:
+    """The download file ``name`` on disk, written once per run.
+
+    Every app sends this same path, so the page cache serves all of them
+    alike and the comparison measures the frameworks, not the disk.
+    """
+    path = _files_dir() / f"{name}.bin"
+    path.write_bytes(file_bytes(name))
+    return path

@@ -10,21 +10,23 @@ FastAPI uses its own body parameters and ``Depends``.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from pathlib import Path
+from typing import IO, Annotated, Any
 
 import falcon
 import falcon.asgi
 from fastapi import Body, Depends, FastAPI
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, request, send_file
 from flask import Response as FlaskResponse
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import FileResponse, JSONResponse
 from starlette.routing import Route
 
 from benchmarks.harness import Contender
-from benchmarks.models import ItemIn, session, settings, validate_item
+from benchmarks.models import FILE_SIZES, ItemIn, bench_file, session, settings, validate_item
 
 # --------------------------------------------------------------------------- Falcon WSGI
 
@@ -60,6 +62,23 @@ class _FalconDeps:
             next(gen, None)  # teardown
 
 
+class _FalconFile:
+    """Streams a file as Falcon's docs show: an open file in ``resp.stream``.
+
+    Falcon would hand it to ``wsgi.file_wrapper`` if the server offered one;
+    the harness offers none (as responder's WSGI rows get none), so Falcon
+    reads it in blocks.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.content_type = "application/octet-stream"
+        resp.stream = self._path.open("rb")
+        resp.content_length = self._path.stat().st_size
+
+
 def build_falcon_wsgi() -> falcon.App[falcon.Request, falcon.Response]:
     """Falcon's WSGI flavour, with the ``int`` converter doing the parsing."""
     app = falcon.App()
@@ -68,6 +87,8 @@ def build_falcon_wsgi() -> falcon.App[falcon.Request, falcon.Response]:
     app.add_route("/echo", _FalconEcho())
     app.add_route("/items", _FalconCreate())
     app.add_route("/deps", _FalconDeps())
+    for name in FILE_SIZES:
+        app.add_route(f"/file-{name}", _FalconFile(bench_file(name)))
     return app
 
 
@@ -107,6 +128,32 @@ class _FalconAsyncDeps:
             next(gen, None)  # teardown
 
 
+class _AsyncFile:
+    """The async file-like Falcon's ASGI ``resp.stream`` needs (aiofiles' shape).
+
+    Each read goes to a worker thread, as aiofiles, Starlette and responder do.
+    """
+
+    def __init__(self, file: IO[bytes]) -> None:
+        self._file = file
+
+    async def read(self, size: int = -1) -> bytes:
+        return await asyncio.to_thread(self._file.read, size)
+
+    async def close(self) -> None:
+        self._file.close()
+
+
+class _FalconAsyncFile:
+    def __init__(self, path: Path) -> None:
+        self._path = path
+
+    async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
+        resp.content_type = "application/octet-stream"
+        resp.stream = _AsyncFile(self._path.open("rb"))
+        resp.content_length = self._path.stat().st_size
+
+
 def build_falcon_asgi() -> falcon.asgi.App[falcon.asgi.Request, falcon.asgi.Response]:
     """Falcon's ASGI flavour: same routes, ``async`` responders."""
     app = falcon.asgi.App()
@@ -115,6 +162,8 @@ def build_falcon_asgi() -> falcon.asgi.App[falcon.asgi.Request, falcon.asgi.Resp
     app.add_route("/echo", _FalconAsyncEcho())
     app.add_route("/items", _FalconAsyncCreate())
     app.add_route("/deps", _FalconAsyncDeps())
+    for name in FILE_SIZES:
+        app.add_route(f"/file-{name}", _FalconAsyncFile(bench_file(name)))
     return app
 
 
@@ -151,7 +200,19 @@ def build_flask() -> Flask:
         finally:
             next(gen, None)  # teardown, once the response exists
 
+    for name in FILE_SIZES:
+        app.add_url_rule(f"/file-{name}", f"file_{name}", _flask_file(bench_file(name)))
+
     return app
+
+
+def _flask_file(path: Path) -> Any:
+    """A view sending ``path`` with ``send_file`` (ETag, Last-Modified, ranges on)."""
+
+    def view() -> FlaskResponse:
+        return send_file(path)
+
+    return view
 
 
 # --------------------------------------------------------------------------- Starlette
@@ -183,6 +244,13 @@ async def _starlette_deps(request: Request) -> JSONResponse:
         next(gen, None)  # teardown, once the response exists
 
 
+def _starlette_file(path: Path) -> Any:
+    async def endpoint(request: Request) -> FileResponse:
+        return FileResponse(path)
+
+    return endpoint
+
+
 def build_starlette() -> Starlette:
     """Starlette with plain ``Route`` objects and ``async`` endpoints."""
     return Starlette(
@@ -192,6 +260,7 @@ def build_starlette() -> Starlette:
             Route("/echo", _starlette_echo, methods=["POST"]),
             Route("/items", _starlette_create, methods=["POST"]),
             Route("/deps", _starlette_deps),
+            *(Route(f"/file-{n}", _starlette_file(bench_file(n))) for n in FILE_SIZES),
         ]
     )
 
@@ -248,7 +317,17 @@ def build_fastapi() -> FastAPI:
     async def deps(settings: SettingsDep, session: SessionDep) -> dict[str, Any]:
         return {"region": session["region"], "open": session["open"]}
 
+    for name in FILE_SIZES:
+        app.add_api_route(f"/file-{name}", _fastapi_file(bench_file(name)), methods=["GET"])
+
     return app
+
+
+def _fastapi_file(path: Path) -> Any:
+    async def send() -> FileResponse:
+        return FileResponse(path)
+
+    return send
 
 
 WSGI_PEERS: list[Contender] = [

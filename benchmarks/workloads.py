@@ -14,6 +14,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from benchmarks.models import file_bytes
+
 _NO_JSON: Any = object()
 """Sentinel meaning "do not compare the body as JSON" (``None`` is valid JSON)."""
 
@@ -144,6 +146,22 @@ WORKLOADS: list[Workload] = [
         # "open": true proves the teardown ran after the response was built.
         expect_json={"region": "eu", "open": True},
         expect_content_type="application/json",
+    ),
+    Workload(
+        name="file-64k",
+        title="GET /file-64k -> send a 64 KiB file from disk",
+        method="GET",
+        path="/file-64k",
+        expect_body=file_bytes("64k"),
+        expect_content_type="application/octet-stream",
+    ),
+    Workload(
+        name="file-1m",
+        title="GET /file-1m -> send a 1 MiB file from disk",
+        method="GET",
+        path="/file-1m",
+        expect_body=file_bytes("1m"),
+        expect_content_type="application/octet-stream",
     ),
 ]
 """Workloads in report order; others append here (e.g. download)."""

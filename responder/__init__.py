@@ -10,9 +10,11 @@ from .dependencies import (
     DependencyScopeError,
 )
 from .errors import HTTPError, Problem, abort
+from .group import Router
 from .params import Body, Cookie, Depends, File, Form, Header, Path, Query
 from .request import Request
 from .response import Response
+from .uploads import UploadFile
 
 __all__ = [
     "API",
@@ -32,6 +34,8 @@ __all__ = [
     "Query",
     "Request",
     "Response",
+    "Router",
+    "UploadFile",
     "abort",
 ]
 __version__ = "0.1.0"

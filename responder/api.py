@@ -1,6 +1,6 @@
 """`API`: the application object, a registry of routes, hooks and settings.
 
-`API` does no request work itself: routing is the `Router`'s, the lifecycle
+`API` does no request work itself: routing is the `RouteTable`'s, the lifecycle
 is `pipeline`'s, and the protocols belong to the adapters. Calling the object
 is the one seam to them: two arguments make it a WSGI application, three an
 ASGI 3 application, and one an ASGI 2 application (which is what servers that
@@ -14,17 +14,21 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from pydantic import BaseModel
 
+from .background import BackgroundFuture, BackgroundRunner
 from .dependencies import Registry
 from .endpoint import Callee, Endpoint
 from .formats import Codec
+from .group import Router, include
 from .hooks import Hooks
 from .lifespan import Lifespan, LifespanFactory
+from .mount import Mount, MountTable
 from .params import Depends
 from .pipeline import Lifecycle, exchange, websocket_exchange
 from .request import Request, State
 from .response import Response
-from .routing import Route, Router
+from .routing import Route, RouteTable
 from .settings import Settings
+from .static import StaticFiles
 from .validation import list_fields, response_adapter
 from .websocket import WebSocket, WebSocketChannel
 
@@ -62,17 +66,21 @@ class API:
 
     def __init__(self, *, lifespan: LifespanFactory | None = None, **options: Any) -> None:
         self.settings = Settings(**options)
-        self.router = Router(redirect_slashes=self.settings.redirect_slashes)
+        self.router = RouteTable(redirect_slashes=self.settings.redirect_slashes)
+        self.mounts = MountTable()
         self.hooks = Hooks()
         self.dependencies = Registry()
         self.lifespan = Lifespan(self, lifespan)
         self.lifespan.closers.append(self.dependencies.close_app_scope)
+        self._background = BackgroundRunner()
+        self.lifespan.closers.append(self._background.shutdown)
         self.state = State()
         self.codec = Codec(
             ensure_ascii=self.settings.json_ensure_ascii, encoder=self.settings.encoder
         )
         self._adapters: dict[str, Any] = {}
         self._client: TestClient | None = None
+        self.static_files = StaticFiles.install(self)
 
     @property
     def debug(self) -> bool:
@@ -83,11 +91,12 @@ class API:
     def add_route(
         self,
         path: str,
-        endpoint: Any,
+        endpoint: Any = None,
         *,
         methods: Iterable[str] | None = None,
         check_existing: bool = True,
         websocket: bool = False,
+        static: bool = False,
         name: str | None = None,
         before: Any = None,
         after: Any = None,
@@ -106,6 +115,8 @@ class API:
             methods: Methods served; all when omitted (a view: its `on_*`).
             check_existing: Refuse a second route for the same path.
             websocket: Route WebSocket connections instead of HTTP requests.
+            static: Serve `static_dir`'s index.html here and for every GET or
+                HEAD no route matches: the fallback of a single-page app.
             name: The name for `url_for`; the function's name by default.
             before: Hook(s) run before the handler, for this route only.
             after: Hook(s) run after the handler, before the global ones.
@@ -125,6 +136,10 @@ class API:
         unknown = set(metadata) - ROUTE_METADATA
         if unknown:
             raise TypeError(f"Unknown route option(s): {sorted(unknown)}")
+        if static:
+            return self._add_spa(path, check_existing=check_existing)
+        if endpoint is None:
+            raise TypeError("add_route() needs an endpoint, unless static=True")
         plan = Endpoint(endpoint, websocket=websocket)
         if websocket and not plan.is_async:
             raise TypeError("A WebSocket handler must be a coroutine function (async def)")
@@ -156,6 +171,19 @@ class API:
         route.needs_resolver = bool(guards or params_model) or not all(c.fast for c in callees)
         route.response_adapter = response_adapter(response_model, [c.func for c in callees])
         return self.router.add(route, check_existing=check_existing)
+
+    def _add_spa(self, path: str, *, check_existing: bool) -> Route:
+        endpoint = self.static_files.spa_endpoint()
+        route = self.add_route(
+            path,
+            endpoint,
+            methods=["GET"],
+            check_existing=check_existing,
+            name="static_index",
+            include_in_schema=False,
+        )
+        self.static_files.fallback = route
+        return route
 
     def route(
         self, path: str | None = None, *, before_request: bool = False, **options: Any
@@ -230,6 +258,52 @@ class API:
         """Build the path of a route from its endpoint (or name) and values."""
         return self.router.url_for(endpoint, params)
 
+    # -- composition ----------------------------------------------------------
+
+    def group(self, prefix: str) -> Router:
+        """Share `prefix` (and hooks) among routes: `v1 = api.group("/v1")`.
+
+        The group is a `Router` already included in this API: routes declared
+        on it register at once, and its `before_request` hooks run only for
+        its own routes (see `responder.group`).
+        """
+        router = Router(prefix)
+        self.include_router(router)
+        return router
+
+    def include_router(
+        self,
+        router: Router,
+        prefix: str = "",
+        *,
+        tags: str | Iterable[str] | None = None,
+        dependencies: Iterable[Depends] | None = None,
+    ) -> None:
+        """Register a `Router`'s routes, hooks and dependencies under `prefix`.
+
+        `tags` and `dependencies` (route guards) are added to every route of
+        the router, before the router's own.
+        """
+        include(self, router, prefix, tags, dependencies)
+
+    def mount(self, prefix: str, app: Any, *, interface: str | None = None) -> Mount:
+        """Serve another WSGI or ASGI application under `prefix`.
+
+        Routes of this API win over mounts, and the longest mounted prefix
+        wins among mounts; `mount("", app)` makes `app` the fallback for
+        every path the API does not route. Whether `app` is WSGI or ASGI is
+        detected when it is served; pass `interface="wsgi"` or `"asgi"` for
+        an object the detection would get wrong (see `responder.mount`).
+        """
+        return self.mounts.add(prefix, app, interface)
+
+    def mount_for(self, method: str, path: str, *, websocket: bool = False) -> Mount | None:
+        """The mounted application that should answer, or None when the API answers."""
+        mount = self.mounts.match(path)
+        if mount is None or self.router.match(method, path, websocket=websocket).route is not None:
+            return None
+        return mount
+
     # -- hooks ----------------------------------------------------------------
 
     @overload
@@ -286,6 +360,21 @@ class API:
         """Register a handler for the "startup" or "shutdown" event."""
         self.lifespan.add(event, handler)
 
+    def background(
+        self, func: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> BackgroundFuture[Any]:
+        """Start `func(*args, **kwargs)` now, without waiting for it.
+
+        For work tied to no response; `resp.background` waits until its
+        response is sent. On a running event loop a coroutine function
+        becomes a task there and a sync function goes to the loop's executor;
+        elsewhere both run on a small thread pool. A failure is logged.
+
+        Returns:
+            A future: `future.result(timeout)` from a thread, or `await future`.
+        """
+        return self._background.submit(func, *args, **kwargs)
+
     # -- serving the core to adapters ------------------------------------------
 
     def begin(self, req: Request) -> tuple[Response, Lifecycle, bool]:
@@ -297,9 +386,13 @@ class API:
         """
         req.api = self
         match = self.router.match(req.method, req.path)
+        if match.route is None and self.static_files.fallback is not None:
+            match = self.static_files.rescue(req.method, req.path, match)
         resp = Response()
         route = match.route
-        is_async = (route is not None and route.is_async) or self.hooks.any_async
+        is_async = (
+            route is not None and (route.is_async or route.scoped_async)
+        ) or self.hooks.any_async
         return resp, exchange(self, req, resp, match), is_async
 
     def begin_websocket(self, req: Request, channel: WebSocketChannel) -> Lifecycle:

@@ -7,7 +7,7 @@ shares: caching once read, the size limit, and refusing a second stream.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, Iterator
 from typing import Protocol
 
 from .errors import HTTPError
@@ -128,7 +128,7 @@ class Body:
         while chunk := next_chunk():
             yield self._count(chunk)
 
-    async def aiter(self) -> AsyncIterator[bytes]:
+    async def aiter(self) -> AsyncGenerator[bytes, None]:
         """Yield the body in chunks as they arrive, without buffering it."""
         if self._cached is not None:
             if self._cached:

@@ -83,9 +83,13 @@ class Endpoint:
 
     def __init__(self, target: Any, *, websocket: bool = False) -> None:
         self.target = target
-        self.is_view = not websocket and (inspect.isclass(target) or (
-            not callable(target) and any(hasattr(target, f"on_{m.lower()}") for m in HTTP_METHODS)
-        ))
+        self.is_view = not websocket and (
+            inspect.isclass(target)
+            or (
+                not callable(target)
+                and any(hasattr(target, f"on_{m.lower()}") for m in HTTP_METHODS)
+            )
+        )
         self._by_method: dict[str, Callee] = {}
         self._on_request: Callee | None = None
         if self.is_view:

@@ -26,6 +26,7 @@ from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
 from .errors import HTTPError
+from .uploads import UploadFile
 
 orjson: Any
 try:  # orjson is an optional extra
@@ -76,8 +77,9 @@ class MalformedBody(HTTPError):
 def to_plain(obj: Any, default: Callable[[Any], Any] | None = None) -> Any:
     """Turn the values `resp.media` may hold into JSON-like builtins.
 
-    Pydantic models, dataclasses, dates, UUIDs, decimals, enums, paths and sets
-    are what handlers commonly return; YAML and MessagePack know none of them.
+    Pydantic models, dataclasses, dates, UUIDs, decimals, enums, paths, sets
+    and uploaded files are what handlers commonly return; YAML and MessagePack
+    know none of them.
 
     Raises:
         TypeError: for a value with no known plain form.
@@ -98,6 +100,8 @@ def to_plain(obj: Any, default: Callable[[Any], Any] | None = None) -> Any:
         return obj.isoformat()
     if isinstance(obj, uuid.UUID | PurePath | decimal.Decimal):
         return str(obj)
+    if isinstance(obj, UploadFile):  # a decoded form echoed back: its facts, not its bytes
+        return obj.describe()
     if obj is None or isinstance(obj, str | int | float | bool | bytes):
         return obj
     if default is not None:

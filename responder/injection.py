@@ -226,8 +226,10 @@ class Resolver:
         for plan in plans:
             kind = plan.kind
             if app_scope and kind in ("request", "response", "socket", "path", "marker", "body"):
+                owner = self._resolving[-1] if self._resolving else None
                 raise DependencyScopeError(
-                    f"An app-scoped dependency cannot take {plan.name!r}: it lives per request"
+                    f"App-scoped dependency {_name_of(owner)!r} cannot take {plan.name!r}: "
+                    "it lives per request"
                 )
             if kind == "request":
                 values[plan.name] = self.req
@@ -302,22 +304,21 @@ class Resolver:
             return req.cookies.get(plan.key, _MISSING)
         if source == "path":
             return self.path_params.get(plan.key, _MISSING)
-        form = yield from self._read_form()
+        form = yield from self._read_form(files_only=source == "file")
         value = form.get(plan.key, _MISSING)
         if plan.many and value is not _MISSING and not isinstance(value, list):
             value = [value]
         return value
 
-    def _read_form(self) -> Generator[Call, Any, dict[str, Any]]:
+    def _read_form(self, *, files_only: bool) -> Generator[Call, Any, dict[str, Any]]:
+        """The form (or only its files); the request parses the body once and keeps it."""
+        req = self.req
+        if files_only:
+            files: dict[str, Any] = yield Call(req.files, (), is_async=True, sync=req.files_sync)
+            return files
         if self._form is None:
-            yield from self._read_body()
-            self._form = self.req._decode("form", self.req._body.read_sync())
+            self._form = yield Call(req.form, (), is_async=True, sync=req.form_sync)
         return self._form
-
-    def _read_body(self) -> Generator[Call, Any, bytes]:
-        body = self.req._body
-        data: bytes = yield Call(body.read, (), is_async=True, sync=body.read_sync)
-        return data
 
     def _body(
         self, plan: ArgPlan, values: dict[str, Any], errors: list[dict[str, Any]]
@@ -329,8 +330,8 @@ class Resolver:
         if key in self._bodies:
             values[plan.name] = self._bodies[key]
             return
-        data = yield from self._read_body()
-        media = self.req._decode(self.req._media_format(None), data)
+        req = self.req
+        media = yield Call(req.media, (), is_async=True, sync=req.media_sync)
         if _is_model(key) and not isinstance(media, dict):
             errors.append(
                 {"type": "model_type", "loc": ["body"], "msg": "The body must be an object"}
@@ -399,6 +400,10 @@ class Resolver:
         else:
             value = yield Call(func, (), kwargs, is_async=provider.is_async)
         return value
+
+
+def _name_of(func: Any) -> str:
+    return str(getattr(func, "__name__", func))
 
 
 class _Missing:

@@ -27,7 +27,14 @@ from .errors import HTTPError
 from .injection import Resolver
 from .response import Response
 from .validation import apply_response_model, validate_params
-from .websocket import INTERNAL_ERROR, POLICY_VIOLATION, WebSocket, WebSocketDisconnect
+from .websocket import (
+    INTERNAL_ERROR,
+    POLICY_VIOLATION,
+    TOO_BIG,
+    WebSocket,
+    WebSocketDisconnect,
+    WebSocketMessageTooBig,
+)
 
 if TYPE_CHECKING:
     from .api import API
@@ -112,8 +119,9 @@ def _call(callee: Callee, args: tuple[Any, ...], values: dict[str, Any] | None =
 def exchange(api: API, req: Request, resp: Response, match: Match) -> Lifecycle:
     """Produce the response for one request, routed or not.
 
-    Order: before hooks (global, then the route's) -> handler -> return value
-    -> after hooks (the route's, then global) -> response model -> finalize.
+    Order: before hooks (global, then the route's groups', outermost first,
+    then the route's) -> handler -> return value -> after hooks (the route's,
+    its groups', then global) -> response model -> finalize.
     A before hook that sets a status short-circuits the handler. Hooks also
     run for the router's own answers (404, 405, OPTIONS, redirects), so an
     extension built on them sees every response. Any exception, from
@@ -129,7 +137,7 @@ def exchange(api: API, req: Request, resp: Response, match: Match) -> Lifecycle:
             req._body.check_declared_length()
             if route.status_code is not None:
                 resp._status_code = route.status_code
-        local_before = route.before if route is not None else ()
+        local_before = route.before_hooks() if route is not None else ()
         if (hooks.before or local_before) and (
             yield from _before(hooks.before, local_before, req, resp)
         ):
@@ -142,7 +150,7 @@ def exchange(api: API, req: Request, resp: Response, match: Match) -> Lifecycle:
         failed = True
         yield from _recover(api, req, resp, exc)
     try:
-        local_after = route.after if route is not None else ()
+        local_after = route.after_hooks() if route is not None else ()
         if local_after or hooks.after:
             for hook in (*local_after, *hooks.after):
                 yield _call(hook, (req, resp))
@@ -243,10 +251,22 @@ def apply_return_value(resp: Response, value: Any) -> None:
         raise TypeError(f"Cannot turn a returned {type(value).__name__} into a response")
 
 
+def _handler_for(api: API, req: Request, exc: Exception) -> Callable[..., Any] | None:
+    """The exception handler for `exc`: the route's groups' first, innermost out."""
+    debug = api.settings.debug
+    route: Route | None = req.route
+    if route is not None and route.scopes:
+        for scope in reversed(route.scopes):
+            handler = scope.exception_handler_for(exc, debug=debug)
+            if handler is not None:
+                return handler
+    return api.hooks.exception_handler_for(exc, debug=debug)
+
+
 def _recover(api: API, req: Request, resp: Response, exc: Exception) -> Lifecycle:
     """Hand `exc` to a registered handler, else render it; never raise."""
     resp.clear_body()
-    handler = api.hooks.exception_handler_for(exc, debug=api.settings.debug)
+    handler = _handler_for(api, req, exc)
     if handler is not None:
         resp.status_code = exc.status if isinstance(exc, HTTPError) else 500
         resp.status_set = False
@@ -373,8 +393,9 @@ def _handshake(
     try:
         scratch = Response()
         hooks = api.hooks
-        if (hooks.before or route.before) and (
-            yield from _before(hooks.before, route.before, req, scratch)
+        route_before = route.before_hooks()
+        if (hooks.before or route_before) and (
+            yield from _before(hooks.before, route_before, req, scratch)
         ):
             raise HTTPError(scratch.status_code, "Refused by a before hook.")
         for guard in route.options.get("dependencies", ()):
@@ -390,10 +411,14 @@ def _handshake(
         yield Call(callee.func, (ws,), kwargs, callee.is_async)
     except WebSocketDisconnect:
         return
+    except WebSocketMessageTooBig:
+        if not ws.closed:
+            yield Call(ws.close, (TOO_BIG, "message too big"), is_async=True)
+        return
     except Exception:  # logged; the peer gets a 1011
         log.exception("WebSocket handler %s failed", callee.name)
         if not ws.closed:
             yield Call(ws.close, (INTERNAL_ERROR, ""), is_async=True)
         return
-    if ws.accepted and not ws.closed:
+    if not ws.closed:  # also a handler that never accepted: that refuses the handshake
         yield Call(ws.close, (1000, ""), is_async=True)

@@ -9,7 +9,6 @@ adapter behind the body decides how bytes are fetched.
 from __future__ import annotations
 
 import codecs
-import io
 import urllib.parse
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from types import SimpleNamespace
@@ -17,8 +16,6 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import parse_qsl
 
 from werkzeug.datastructures import Headers, ImmutableMultiDict, MultiDict
-from werkzeug.exceptions import RequestEntityTooLarge
-from werkzeug.formparser import FormDataParser
 from werkzeug.http import parse_options_header
 from werkzeug.sansio.request import Request as SansIORequest
 from werkzeug.utils import cached_property
@@ -26,6 +23,15 @@ from werkzeug.utils import cached_property
 from .body import EMPTY, Body
 from .errors import HTTPError
 from .formats import Codec, check_depth, format_for_content_type, negotiate
+from .multipart import (
+    DEFAULT_LIMITS,
+    FormData,
+    MultipartLimits,
+    MultipartParser,
+    boundary_of,
+    read_multipart,
+    read_multipart_sync,
+)
 from .response import first_header
 
 if TYPE_CHECKING:
@@ -34,7 +40,6 @@ if TYPE_CHECKING:
 __all__ = ["Address", "Request", "State"]
 
 _DEFAULT_CODEC = Codec()
-_FORM_MEMORY_LIMIT = 16 * 1024 * 1024
 _FORM_PARTS_LIMIT = 1000
 
 
@@ -85,6 +90,8 @@ class Request(SansIORequest):
         self.route: Any = None
         #: The dependency resolver of this request, when its route needs one.
         self.resolver: Any = None
+        #: The parsed multipart body, once something has read it.
+        self.form_data: FormData | None = None
 
     @cached_property
     def state(self) -> State:
@@ -164,6 +171,11 @@ class Request(SansIORequest):
         return charset
 
     @property
+    def _limits(self) -> MultipartLimits:
+        limits = self.api.settings.multipart_limits if self.api is not None else None
+        return limits or DEFAULT_LIMITS
+
+    @property
     def codec(self) -> Codec:
         return self.api.codec if self.api is not None else _DEFAULT_CODEC
 
@@ -207,18 +219,40 @@ class Request(SansIORequest):
         """Decode the body as JSON, YAML, MessagePack or a form.
 
         Args:
-            format: "json", "yaml", "msgpack", "form" or "files"; taken from
-                the `Content-Type` when omitted.
+            format: "json", "yaml", "msgpack", "form" or "files" (only the
+                uploads of a multipart body); taken from the `Content-Type`
+                when omitted.
 
         Raises:
             HTTPError: 400 for a malformed body, 415 for an unknown media type.
         """
+        if format == "files":
+            return await self.files()
         fmt = self._media_format(format)
+        if fmt == "form":
+            return await self.form()
         return self._decode(fmt, await self._body.read())
 
     async def form(self) -> dict[str, Any]:
-        """Decode a urlencoded or multipart body into a dict."""
-        return self._decode("form", await self._body.read())  # type: ignore[no-any-return]
+        """Decode a urlencoded or multipart body into a dict.
+
+        Multipart fields come back as `str` and files as `UploadFile`; a name
+        sent several times maps to a list.
+        """
+        if self.mimetype == "multipart/form-data":
+            if self.form_data is None:
+                boundary = boundary_of(self.mimetype_params)
+                self.form_data = await read_multipart(self._body, boundary, self._limits)
+            return self.form_data.as_dict()
+        return self._decode_form(await self._body.read())
+
+    async def files(self) -> dict[str, Any]:
+        """The uploaded files of a multipart body, as `form()` maps them; {} otherwise."""
+        if self.mimetype != "multipart/form-data":
+            return {}
+        await self.form()
+        assert self.form_data is not None
+        return self.form_data.as_dict(files_only=True)
 
     # -- the body, synchronously ----------------------------------------------
 
@@ -236,12 +270,35 @@ class Request(SansIORequest):
 
     def media_sync(self, format: str | None = None) -> Any:
         """Decode the body like `media()`, for sync handlers."""
+        if format == "files":
+            return self.files_sync()
         fmt = self._media_format(format)
+        if fmt == "form":
+            return self.form_sync()
         return self._decode(fmt, self._body.read_sync())
 
     def form_sync(self) -> dict[str, Any]:
-        """Decode a urlencoded or multipart body into a dict, for sync handlers."""
-        return self._decode("form", self._body.read_sync())  # type: ignore[no-any-return]
+        """Decode a urlencoded or multipart body like `form()`, for sync handlers."""
+        if self.mimetype == "multipart/form-data":
+            if self.form_data is None:
+                boundary = boundary_of(self.mimetype_params)
+                self.form_data = read_multipart_sync(self._body, boundary, self._limits)
+            return self.form_data.as_dict()
+        return self._decode_form(self._body.read_sync())
+
+    def files_sync(self) -> dict[str, Any]:
+        """The uploaded files of a multipart body, like `files()`, for sync handlers."""
+        if self.mimetype != "multipart/form-data":
+            return {}
+        self.form_sync()
+        assert self.form_data is not None
+        return self.form_data.as_dict(files_only=True)
+
+    def close_uploads(self) -> None:
+        """Close the uploaded files; the pipeline calls this once the response is sent."""
+        form_data, self.form_data = self.form_data, None
+        if form_data is not None:
+            form_data.close()
 
     # -- decoding -------------------------------------------------------------
 
@@ -274,28 +331,13 @@ class Request(SansIORequest):
         return check_depth(value, len(data))
 
     def _decode_form(self, data: bytes) -> dict[str, Any]:
-        mimetype = self.mimetype
-        if mimetype == "multipart/form-data":
-            parser = FormDataParser(
-                max_form_memory_size=_FORM_MEMORY_LIMIT, max_form_parts=_FORM_PARTS_LIMIT
-            )
-            try:
-                _, form, files = parser.parse(
-                    io.BytesIO(data), mimetype, len(data), self.mimetype_params
-                )
-            except RequestEntityTooLarge:
-                raise HTTPError(413, "The form has too many parts or too much data.") from None
-            except ValueError as exc:
-                raise HTTPError(400, f"Malformed multipart body: {exc}") from None
-            result = _flatten(form)
-            for name, storage in files.items(multi=True):
-                with storage.stream:
-                    result[name] = {
-                        "filename": storage.filename,
-                        "content_type": storage.content_type,
-                        "content": storage.read(),
-                    }
-            return result
+        if self.mimetype == "multipart/form-data":
+            # Bytes already in hand (a body read whole); the streaming path is form().
+            if self.form_data is None:
+                parser = MultipartParser(boundary_of(self.mimetype_params), self._limits)
+                parser.feed(data)
+                self.form_data = parser.finish()
+            return self.form_data.as_dict()
         try:
             text = data.decode(self.encoding)
         except UnicodeDecodeError:

@@ -21,8 +21,9 @@ from werkzeug.routing.exceptions import WebsocketMismatch
 
 from .endpoint import Endpoint
 from .errors import HTTPError
+from .hooks import Hooks
 
-__all__ = ["Match", "Route", "Router", "compile_path"]
+__all__ = ["Match", "Route", "RouteTable", "compile_path", "normalize_prefix"]
 
 UPGRADE_DETAIL = "This path speaks WebSocket; open it with a WebSocket handshake."
 _RECENT_LIMIT = 1024
@@ -96,6 +97,20 @@ def compile_path(path: str) -> str:
     return _PARAM.sub(replace, path)
 
 
+def normalize_prefix(prefix: str) -> str:
+    """Return a group or mount prefix as `""` or `/a/b`, without a trailing slash.
+
+    One spelling per prefix keeps `prefix + path` from doubling a slash, and
+    lets `/v1` and `/v1/` be recognised as the same mount point.
+
+    Raises:
+        ValueError: for a prefix that is not empty and has no leading slash.
+    """
+    if prefix and not prefix.startswith("/"):
+        raise ValueError(f"Prefixes start with '/': {prefix!r}")
+    return prefix.rstrip("/")
+
+
 @dataclass(eq=False)
 class Route:
     """One registered route: a path, what it runs, and its options.
@@ -125,10 +140,31 @@ class Route:
     before: tuple[Any, ...] = ()
     after: tuple[Any, ...] = ()
     status_code: int | None = None
+    #: The hooks of the groups and routers the route was declared in,
+    #: outermost first. Held by reference, so a hook added to a group after
+    #: its routes still runs for them.
+    scopes: tuple[Hooks, ...] = ()
 
     @property
     def param_names(self) -> tuple[str, ...]:
         return tuple(m.group(1) for m in _PARAM.finditer(self.path))
+
+    def before_hooks(self) -> tuple[Any, ...]:
+        """The enclosing groups' before hooks (outermost first), then the route's own."""
+        if not self.scopes:
+            return self.before
+        return (*(hook for scope in self.scopes for hook in scope.before), *self.before)
+
+    def after_hooks(self) -> tuple[Any, ...]:
+        """The route's own after hooks, then the enclosing groups' (innermost first)."""
+        if not self.scopes:
+            return self.after
+        return (*self.after, *(hook for scope in reversed(self.scopes) for hook in scope.after))
+
+    @property
+    def scoped_async(self) -> bool:
+        """Whether a hook of an enclosing group is a coroutine function (checked live)."""
+        return any(scope.any_async for scope in self.scopes)
 
 
 @dataclass(slots=True)
@@ -142,8 +178,8 @@ class Match:
     allow: tuple[str, ...] | None = None
 
 
-class Router:
-    """Holds the routes and matches requests against them.
+class RouteTable:
+    """Holds an application's routes and matches requests against them.
 
     Args:
         redirect_slashes: Redirect `/a/` to `/a` (and back) with a 307 when

@@ -283,6 +283,12 @@ def _kind_for(server: str, app: str, extra: tuple[str, ...]) -> ServerKind:
             "gunicorn",
             lambda port: [PY, "-m", "gunicorn", app, "-b", f"{LOOPBACK}:{port}", "-w", "1", *extra],
         )
+    if server == "waitress":  # a WSGI-only server, as legacy deployments often run
+        return ServerKind(
+            f"waitress-{app}",
+            "waitress",
+            lambda port: [PY, "-m", "waitress", f"--listen={LOOPBACK}:{port}", *extra, app],
+        )
     raise ValueError(f"unknown server {server!r}")
 
 
@@ -290,7 +296,7 @@ def _kind_for(server: str, app: str, extra: tuple[str, ...]) -> ServerKind:
 def start_server(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Callable[..., RunningServer]]:
-    """Start `start_server("uvicorn"|"gunicorn", "module:app", *extra_args)`.
+    """Start `start_server("uvicorn"|"gunicorn"|"waitress", "module:app", *extra_args)`.
 
     Any app, any number of servers for one module; all are stopped at its end
     and must leave no process behind. The app must answer `GET /`.
