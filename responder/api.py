@@ -10,11 +10,12 @@ inspect `__call__` end up using).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
 
 from .background import BackgroundFuture, BackgroundRunner
+from .declare import Declarations
 from .dependencies import Registry
 from .endpoint import Callee, Endpoint
 from .formats import Codec
@@ -55,7 +56,7 @@ def _as_list(value: Any) -> list[Any]:
     return list(value)
 
 
-class API:
+class API(Declarations):
     """A web application that is both a WSGI and an ASGI application.
 
     Args:
@@ -185,64 +186,7 @@ class API:
         self.static_files.fallback = route
         return route
 
-    def route(
-        self, path: str | None = None, *, before_request: bool = False, **options: Any
-    ) -> Callable[[F], F]:
-        """Decorate a handler or view to route `path` to it (see `add_route`).
-
-        `@api.route(before_request=True)` registers a global before hook instead.
-        """
-
-        def decorator(endpoint: F) -> F:
-            if before_request:
-                self.hooks.before.append(Callee(endpoint))
-            else:
-                if path is None:
-                    raise TypeError("api.route() needs a path unless before_request=True")
-                self.add_route(path, endpoint, **options)
-            return endpoint
-
-        return decorator
-
-    def _method_route(self, method: str, path: str, **options: Any) -> Callable[[F], F]:
-        options.setdefault("check_existing", False)
-        return self.route(path, methods=[method], **options)
-
-    def get(self, path: str, **options: Any) -> Callable[[F], F]:
-        """Route GET (and HEAD) requests for `path`."""
-        return self._method_route("GET", path, **options)
-
-    def post(self, path: str, **options: Any) -> Callable[[F], F]:
-        """Route POST requests for `path`."""
-        return self._method_route("POST", path, **options)
-
-    def put(self, path: str, **options: Any) -> Callable[[F], F]:
-        """Route PUT requests for `path`."""
-        return self._method_route("PUT", path, **options)
-
-    def patch(self, path: str, **options: Any) -> Callable[[F], F]:
-        """Route PATCH requests for `path`."""
-        return self._method_route("PATCH", path, **options)
-
-    def delete(self, path: str, **options: Any) -> Callable[[F], F]:
-        """Route DELETE requests for `path`."""
-        return self._method_route("DELETE", path, **options)
-
     # -- dependencies ---------------------------------------------------------
-
-    def dependency(self, name: str | None = None, *, scope: str = "request") -> Callable[[F], F]:
-        """Register the decorated provider under its name (or `name`).
-
-        Handlers and other providers receive its value by declaring a
-        parameter of that name. `scope="app"` runs it once per application
-        and tears it down at shutdown.
-        """
-
-        def decorator(provider: F) -> F:
-            self.add_dependency(name or provider.__name__, provider, scope=scope)
-            return provider
-
-        return decorator
 
     def add_dependency(
         self, name: str, provider: Callable[..., Any], *, scope: str = "request"
@@ -303,47 +247,6 @@ class API:
         if mount is None or self.router.match(method, path, websocket=websocket).route is not None:
             return None
         return mount
-
-    # -- hooks ----------------------------------------------------------------
-
-    @overload
-    def before_request(self, func: F) -> F: ...
-    @overload
-    def before_request(self, func: None = None) -> Callable[[F], F]: ...
-    def before_request(self, func: Any = None) -> Any:
-        """Register a hook run before every handler; usable with or without ()."""
-        return self._register(self.hooks.before, func)
-
-    @overload
-    def after_request(self, func: F) -> F: ...
-    @overload
-    def after_request(self, func: None = None) -> Callable[[F], F]: ...
-    def after_request(self, func: Any = None) -> Any:
-        """Register a hook run after every handler; usable with or without ()."""
-        return self._register(self.hooks.after, func)
-
-    @staticmethod
-    def _register(into: list[Callee], func: Any) -> Any:
-        def decorator(hook: F) -> F:
-            into.append(Callee(hook))
-            return hook
-
-        return decorator if func is None else decorator(func)
-
-    def exception_handler(self, key: type[BaseException] | int) -> Callable[[F], F]:
-        """Decorate `handler(req, resp, exc)` to handle an exception class or status."""
-
-        def decorator(handler: F) -> F:
-            self.add_exception_handler(key, handler)
-            return handler
-
-        return decorator
-
-    def add_exception_handler(
-        self, key: type[BaseException] | int, handler: Callable[..., Any]
-    ) -> None:
-        """Handle an exception class or HTTP status with `handler(req, resp, exc)`."""
-        self.hooks.add_exception_handler(key, handler)
 
     # -- lifespan -------------------------------------------------------------
 

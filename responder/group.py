@@ -23,10 +23,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from .declare import Declarations
 from .dependencies import RESERVED_NAMES, Provider
-from .endpoint import Callee
 from .hooks import Hooks
 from .params import Depends
 from .routing import normalize_prefix
@@ -106,7 +106,7 @@ class _Binding:
         route.scopes = self.scopes
 
 
-class Router:
+class Router(Declarations):
     """Routes, hooks and dependencies declared apart from any `API`.
 
     Args:
@@ -152,49 +152,6 @@ class Router:
         if not path.startswith("/"):
             raise ValueError(f"Route paths start with '/': {path!r}")
         self._declare(_RouteDeclaration(path, endpoint, options))
-
-    def route(
-        self, path: str | None = None, *, before_request: bool = False, **options: Any
-    ) -> Callable[[F], F]:
-        """Decorate a handler or view to route `path` to it (see `add_route`).
-
-        `@router.route(before_request=True)` registers a before hook instead.
-        """
-
-        def decorator(endpoint: F) -> F:
-            if before_request:
-                self.hooks.before.append(Callee(endpoint))
-            elif path is None:
-                raise TypeError("route() needs a path unless before_request=True")
-            else:
-                self.add_route(path, endpoint, **options)
-            return endpoint
-
-        return decorator
-
-    def _method_route(self, method: str, path: str, **options: Any) -> Callable[[F], F]:
-        options.setdefault("check_existing", False)
-        return self.route(path, methods=[method], **options)
-
-    def get(self, path: str, **options: Any) -> Callable[[F], F]:
-        """Route GET (and HEAD) requests for `path`."""
-        return self._method_route("GET", path, **options)
-
-    def post(self, path: str, **options: Any) -> Callable[[F], F]:
-        """Route POST requests for `path`."""
-        return self._method_route("POST", path, **options)
-
-    def put(self, path: str, **options: Any) -> Callable[[F], F]:
-        """Route PUT requests for `path`."""
-        return self._method_route("PUT", path, **options)
-
-    def patch(self, path: str, **options: Any) -> Callable[[F], F]:
-        """Route PATCH requests for `path`."""
-        return self._method_route("PATCH", path, **options)
-
-    def delete(self, path: str, **options: Any) -> Callable[[F], F]:
-        """Route DELETE requests for `path`."""
-        return self._method_route("DELETE", path, **options)
 
     # -- composition ----------------------------------------------------------
 
@@ -248,19 +205,6 @@ class Router:
 
     # -- dependencies ---------------------------------------------------------
 
-    def dependency(self, name: str | None = None, *, scope: str = "request") -> Callable[[F], F]:
-        """Declare the decorated provider under its name (or `name`).
-
-        Providers are application-wide once the router is included: any
-        handler may ask for them by name, as with `API.dependency`.
-        """
-
-        def decorator(provider: F) -> F:
-            self.add_dependency(name or provider.__name__, provider, scope=scope)
-            return provider
-
-        return decorator
-
     def add_dependency(
         self, name: str, provider: Callable[..., Any], *, scope: str = "request"
     ) -> None:
@@ -276,54 +220,6 @@ class Router:
         self._providers.append((name, provider, scope))
         for binding in self._bindings:
             binding.api.add_dependency(name, provider, scope=scope)
-
-    # -- hooks and errors -----------------------------------------------------
-
-    @overload
-    def before_request(self, func: F) -> F: ...
-    @overload
-    def before_request(self, func: None = None) -> Callable[[F], F]: ...
-    def before_request(self, func: Any = None) -> Any:
-        """Register a hook run before this router's handlers; with or without ().
-
-        It runs after the application's own before hooks and those of
-        enclosing groups, and before the route's `before=` hooks.
-        """
-        return self._register(self.hooks.before, func)
-
-    @overload
-    def after_request(self, func: F) -> F: ...
-    @overload
-    def after_request(self, func: None = None) -> Callable[[F], F]: ...
-    def after_request(self, func: Any = None) -> Any:
-        """Register a hook run after this router's handlers; with or without ()."""
-        return self._register(self.hooks.after, func)
-
-    @staticmethod
-    def _register(into: list[Callee], func: Any) -> Any:
-        def decorator(hook: F) -> F:
-            into.append(Callee(hook))
-            return hook
-
-        return decorator if func is None else decorator(func)
-
-    def exception_handler(self, key: type[BaseException] | int) -> Callable[[F], F]:
-        """Decorate `handler(req, resp, exc)` for errors raised by this router's routes."""
-
-        def decorator(handler: F) -> F:
-            self.add_exception_handler(key, handler)
-            return handler
-
-        return decorator
-
-    def add_exception_handler(
-        self, key: type[BaseException] | int, handler: Callable[..., Any]
-    ) -> None:
-        """Handle an exception class or status raised by this router's routes.
-
-        It is consulted before the application's handlers, innermost router first.
-        """
-        self.hooks.add_exception_handler(key, handler)
 
 
 def include(
