@@ -23,7 +23,7 @@ from .group import Router, include
 from .hooks import Hooks
 from .lifespan import Lifespan, LifespanFactory
 from .mount import Mount, MountTable
-from .params import Depends
+from .params import Dependency
 from .pipeline import Lifecycle, exchange, websocket_exchange
 from .request import Request, State
 from .response import Response
@@ -102,7 +102,7 @@ class API(Declarations):
         before: Any = None,
         after: Any = None,
         status_code: int | None = None,
-        dependencies: Iterable[Depends] | None = None,
+        dependencies: Iterable[Dependency] | None = None,
         response_model: Any = None,
         params_model: type[BaseModel] | None = None,
         **metadata: Any,
@@ -221,7 +221,7 @@ class API(Declarations):
         prefix: str = "",
         *,
         tags: str | Iterable[str] | None = None,
-        dependencies: Iterable[Depends] | None = None,
+        dependencies: Iterable[Dependency] | None = None,
     ) -> None:
         """Register a `Router`'s routes, hooks and dependencies under `prefix`.
 

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from .declare import Declarations
 from .dependencies import RESERVED_NAMES, Provider
 from .hooks import Hooks
-from .params import Depends
+from .params import Dependency
 from .routing import normalize_prefix
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ class _Inclusion:
     router: Router
     prefix: str
     tags: tuple[str, ...]
-    guards: tuple[Depends, ...]
+    guards: tuple[Dependency, ...]
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ class _Binding:
     api: API
     prefix: str = ""
     tags: tuple[str, ...] = ()
-    guards: tuple[Depends, ...] = ()
+    guards: tuple[Dependency, ...] = ()
     scopes: tuple[Hooks, ...] = field(default=())
 
     def enter(self, inclusion: _Inclusion) -> _Binding:
@@ -127,7 +127,7 @@ class Router(Declarations):
         self,
         prefix: str = "",
         tags: Tags = None,
-        dependencies: Iterable[Depends] | None = None,
+        dependencies: Iterable[Dependency] | None = None,
     ) -> None:
         self.prefix = normalize_prefix(prefix)
         self.tags = _tags(tags)
@@ -170,7 +170,7 @@ class Router(Declarations):
         prefix: str = "",
         *,
         tags: Tags = None,
-        dependencies: Iterable[Depends] | None = None,
+        dependencies: Iterable[Dependency] | None = None,
     ) -> None:
         """Nest `router` in this one, under `prefix`, adding tags and guards.
 
@@ -227,7 +227,7 @@ def include(
     router: Router,
     prefix: str = "",
     tags: Tags = None,
-    dependencies: Iterable[Depends] | None = None,
+    dependencies: Iterable[Dependency] | None = None,
 ) -> None:
     """Register `router` on `api` under `prefix` (what `API.include_router` does)."""
     inclusion = _Inclusion(router, normalize_prefix(prefix), _tags(tags), tuple(dependencies or ()))

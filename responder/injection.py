@@ -27,7 +27,7 @@ from .dependencies import (
     Registry,
 )
 from .errors import HTTPError
-from .params import Body, Depends, Param, Path
+from .params import BodyParam, Dependency, Param, PathParam
 
 if TYPE_CHECKING:
     from .request import Request
@@ -98,7 +98,7 @@ def _split_annotated(annotation: Any) -> tuple[Any, Any]:
     if typing.get_origin(annotation) is Annotated:
         base, *extras = typing.get_args(annotation)
         for extra in extras:
-            if isinstance(extra, Param | Depends):
+            if isinstance(extra, Param | Dependency):
                 return base, extra
         return base, None
     return annotation, None
@@ -132,7 +132,7 @@ def plan_arguments(func: Callable[..., Any], *, skip: int) -> tuple[ArgPlan, ...
             continue
         annotation, marker = _split_annotated(hints.get(param.name, param.annotation))
         default = param.default
-        if isinstance(default, Param | Depends):
+        if isinstance(default, Param | Dependency):
             marker, default = default, EMPTY
         elif isinstance(marker, Param) and not marker.required and default is EMPTY:
             default = marker.default
@@ -141,15 +141,15 @@ def plan_arguments(func: Callable[..., Any], *, skip: int) -> tuple[ArgPlan, ...
 
 
 def _plan_one(name: str, annotation: Any, marker: Any, default: Any) -> ArgPlan:
-    if isinstance(marker, Depends):
+    if isinstance(marker, Dependency):
         return ArgPlan(name, "depends", provider=marker.dependency)
     if isinstance(marker, Param):
-        if isinstance(marker, Body):
+        if isinstance(marker, BodyParam):
             return ArgPlan(name, "body", annotation=annotation, adapter=_adapter(annotation, None))
         default = marker.default if default is EMPTY and not marker.required else default
         return ArgPlan(
             name,
-            "path" if isinstance(marker, Path) else "marker",
+            "path" if isinstance(marker, PathParam) else "marker",
             default=default,
             marker=marker,
             key=_marker_key(name, marker),

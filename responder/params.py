@@ -11,7 +11,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-__all__ = ["Body", "Cookie", "Depends", "File", "Form", "Header", "Param", "Path", "Query"]
+__all__ = [
+    "Body",
+    "BodyParam",
+    "Cookie",
+    "CookieParam",
+    "Dependency",
+    "Depends",
+    "File",
+    "FileParam",
+    "Form",
+    "FormParam",
+    "Header",
+    "HeaderParam",
+    "Param",
+    "Path",
+    "PathParam",
+    "Query",
+    "QueryParam",
+]
 
 #: Keyword arguments a marker passes on to `pydantic.Field` as constraints.
 CONSTRAINTS = frozenset(
@@ -61,49 +79,49 @@ class Param:
         return f"{type(self).__name__}({self.default!r})"
 
 
-class Query(Param):
+class QueryParam(Param):
     """A query-string value; a `list[...]` annotation collects repeated keys."""
 
     source = "query"
 
 
-class Header(Param):
+class HeaderParam(Param):
     """A request header, named after the parameter with `_` turned into `-`."""
 
     source = "header"
 
 
-class Cookie(Param):
+class CookieParam(Param):
     """A request cookie."""
 
     source = "cookie"
 
 
-class Path(Param):
+class PathParam(Param):
     """A path segment, re-validated, or renamed with `alias=`."""
 
     source = "path"
 
 
-class Form(Param):
+class FormParam(Param):
     """A field of a urlencoded or multipart form body."""
 
     source = "form"
 
 
-class File(Param):
+class FileParam(Param):
     """An uploaded file from a multipart body."""
 
     source = "file"
 
 
-class Body(Param):
+class BodyParam(Param):
     """The whole body, validated against the annotation."""
 
     source = "body"
 
 
-class Depends:
+class Dependency:
     """A one-off dependency: the argument is what `dependency` provides.
 
     Args:
@@ -118,3 +136,33 @@ class Depends:
 
     def __repr__(self) -> str:
         return f"Depends({getattr(self.dependency, '__qualname__', self.dependency)!r})"
+
+
+# The public spellings are factories typed to return `Any`, so that
+# `limit: int = Query(10)` type-checks in user code the way it reads; the
+# objects they build are the marker classes above.
+
+MarkerFactory = Callable[..., Any]
+
+
+def _factory(cls: type[Param]) -> MarkerFactory:
+    def make(default: Any = ..., **options: Any) -> Any:
+        return cls(default, **options)
+
+    make.__name__ = make.__qualname__ = cls.__name__.removesuffix("Param")
+    make.__doc__ = cls.__doc__
+    return make
+
+
+Query: MarkerFactory = _factory(QueryParam)
+Header: MarkerFactory = _factory(HeaderParam)
+Cookie: MarkerFactory = _factory(CookieParam)
+Path: MarkerFactory = _factory(PathParam)
+Form: MarkerFactory = _factory(FormParam)
+File: MarkerFactory = _factory(FileParam)
+Body: MarkerFactory = _factory(BodyParam)
+
+
+def Depends(dependency: Callable[..., Any]) -> Any:
+    """A one-off dependency: the argument is what `dependency` provides."""
+    return Dependency(dependency)
