@@ -20,7 +20,7 @@ from werkzeug.datastructures import Headers
 from responder.body import Body, ClientDisconnected
 from responder.deadline import drive_async_within, timeout_response
 from responder.files import FileBody
-from responder.pipeline import drive_async, drive_sync, finish, needs_finish
+from responder.pipeline import Lifecycle, drive_async, drive_sync, finish, needs_finish
 from responder.request import Request
 from responder.response import Response, first_header
 from responder.websocket import WebSocketDisconnect
@@ -39,17 +39,27 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 T = TypeVar("T")
 _DONE = object()
+#: The largest declared body a sync route gets received before its thread hop.
+_PREFETCH = 64 * 1024
 
 
 class ASGIBodySource:
-    """Reads `http.request` messages; from a worker thread, through the loop."""
+    """Reads `http.request` messages; from a worker thread, through the loop.
 
-    __slots__ = ("_done", "_loop", "_receive")
+    A sync route reads its body on a worker thread, where each chunk is a
+    round trip to the loop. For a small body the adapter receives it on the
+    loop first (`prefetch`), before the route's single hop to the thread;
+    the thread then takes the chunks without crossing back.
+    """
+
+    __slots__ = ("_done", "_early", "_loop", "_receive")
 
     def __init__(self, receive: Receive, loop: asyncio.AbstractEventLoop) -> None:
         self._receive = receive
         self._loop = loop
         self._done = False
+        #: Chunks received ahead of the reader; a last exception is raised in turn.
+        self._early: list[Any] | None = None
 
     @property
     def complete(self) -> bool:
@@ -71,6 +81,23 @@ class ASGIBodySource:
                 raise ClientDisconnected()
         return b""
 
+    async def prefetch(self, size: int) -> None:
+        """Receive the body now, on the loop, until it ends or passes `size` bytes.
+
+        What arrives is kept for `next_chunk_sync`, in order. A failure (the
+        client disconnecting, say) is kept too and raised where the reader
+        reaches it, after the bytes that came before, as it would have been.
+        """
+        early: list[Any] = []
+        received = 0
+        try:
+            while received <= size and (chunk := await self.next_chunk()):
+                early.append(chunk)
+                received += len(chunk)
+        except Exception as exc:  # noqa: BLE001 - raised to the reader, in turn
+            early.append(exc)
+        self._early = early
+
     def next_chunk_sync(self) -> bytes:
         try:
             running = asyncio.get_running_loop()
@@ -81,6 +108,14 @@ class ASGIBodySource:
                 "A sync body read (req.*_sync()) was called on the event loop; in async "
                 "handlers use the awaitable forms (await req.content, await req.media())."
             )
+        early = self._early
+        if early:
+            item = early.pop(0)
+            if isinstance(item, BaseException):
+                raise item
+            return item  # type: ignore[no-any-return]
+        if self._done:  # the end is known already: no round trip to learn it
+            return b""
         return asyncio.run_coroutine_threadsafe(self.next_chunk(), self._loop).result()
 
 
@@ -146,12 +181,16 @@ class _Headers(Headers):
     """Request headers decoded only when something reads them.
 
     Most requests consult one or two headers (`Accept`, `Content-Type`);
-    decoding every pair up front costs more than routing. ASGI servers send
-    names lowercased, so a lookup can compare bytes directly.
+    decoding every pair up front costs more than routing. Those two are
+    decoded during the pass over the raw pairs that finding `Content-Length`
+    needs anyway, so reading them later is a dictionary lookup, not a second
+    scan. ASGI servers send names lowercased, so other lookups compare bytes.
     """
 
-    def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
+    def __init__(self, raw: list[tuple[bytes, bytes]], seen: dict[str, list[str]]) -> None:
         self._raw = raw
+        #: The values of `accept` and `content-type`, by name; [] when absent.
+        self._seen = seen
 
     def __getattr__(self, name: str) -> Any:
         if name == "_list":  # werkzeug's store, built on first full use
@@ -161,10 +200,15 @@ class _Headers(Headers):
         raise AttributeError(name)
 
     def getlist(self, key: str, type: Any = None) -> list[Any]:
-        if "_list" in self.__dict__:
+        if "_list" in self.__dict__:  # built, and perhaps changed since: it is the truth
             return super().getlist(key, type)
-        name = key.lower().encode("latin-1")
-        values = [v.decode("latin-1") for k, v in self._raw if k == name]
+        lowered = key.lower()
+        values = self._seen.get(lowered)
+        if values is None:
+            name = lowered.encode("latin-1")
+            values = [v.decode("latin-1") for k, v in self._raw if k == name]
+        elif type is None:
+            return values.copy()  # the caller's to keep, as werkzeug's is
         if type is None:
             return values
         converted = []
@@ -192,12 +236,19 @@ def request_from_scope(
     if not isinstance(raw, list):
         raw = list(raw)
     length: int | None = None
+    accept: list[str] = []
+    content_type: list[str] = []
     for name, value in raw:
-        if name == b"content-length" and value:
-            if not (value.isascii() and value.isdigit()):
-                raise _BadRequest("Content-Length is not a number.")
-            length = int(value)
-    headers = _Headers(raw)
+        if name == b"content-length":
+            if value:
+                if not (value.isascii() and value.isdigit()):
+                    raise _BadRequest("Content-Length is not a number.")
+                length = int(value)
+        elif name == b"accept":
+            accept.append(value.decode("latin-1"))
+        elif name == b"content-type":
+            content_type.append(value.decode("latin-1"))
+    headers = _Headers(raw, {"accept": accept, "content-type": content_type})
     root_path, path = _path(scope)
     client = scope.get("client")
     server = scope.get("server")
@@ -215,10 +266,24 @@ def request_from_scope(
     )
 
 
+#: Header names most responses carry, already in ASGI's lowercased bytes.
+_WIRE_NAMES = {
+    name: name.lower().encode("latin-1")
+    for name in ("Content-Type", "Content-Length", "ETag", "Last-Modified", "Location")
+}
+
+
 def _header_list(resp: Response) -> list[tuple[bytes, bytes]]:
+    """The response's headers as ASGI pairs, built once per response.
+
+    Reads werkzeug's own store (`Headers._list`) because `items()` is a
+    generator layered on `__iter__`, a cost paid on every response; the
+    common names skip lowercasing and encoding.
+    """
+    names = _WIRE_NAMES
     return [
-        (name.lower().encode("latin-1"), value.encode("latin-1"))
-        for name, value in resp.headers.items()
+        (names.get(name) or name.lower().encode("latin-1"), value.encode("latin-1"))
+        for name, value in resp.headers._list
     ]
 
 
@@ -301,21 +366,21 @@ class ASGIAdapter:
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         loop = asyncio.get_running_loop()
+        api = self.api
+        settings = api.settings
         source = ASGIBodySource(receive, loop)
         try:
-            req = request_from_scope(
-                scope, receive, loop, self.api.settings.max_request_size, source
-            )
+            req = request_from_scope(scope, receive, loop, settings.max_request_size, source)
         except _BadRequest as exc:
             await self._plain_error(send, 400, str(exc), scope["method"] == "HEAD")
             return
-        if self.api.mounts:
-            mount = self.api.mount_for(req.method, req.path)
+        if api.mounts:
+            mount = api.mount_for(req.method, req.path)
             if mount is not None:
                 await self.mounts(mount, scope, receive, send, req.root_path, req.path)
                 return
-        resp, lifecycle, is_async = self.api.begin(req)
-        timeout = self.api.settings.request_timeout
+        resp, lifecycle, is_async = api.begin(req)
+        timeout = settings.request_timeout
         late = False  # True: a 504 went out while the sync lifecycle runs on
         if is_async:
             if timeout is None:
@@ -323,7 +388,7 @@ class ASGIAdapter:
             else:
                 await drive_async_within(lifecycle, _run_sync, timeout)
         else:
-            work = asyncio.to_thread(drive_sync, lifecycle, partial(self._from_thread, loop))
+            work = self._in_thread(lifecycle, loop, source if _prefetches(req, settings) else None)
             if timeout is None:
                 await work
             else:
@@ -341,14 +406,17 @@ class ASGIAdapter:
                     "headers": _header_list(resp),
                 }
             )
-            if resp.stream_body is not None and resp.send_body:
+            if resp.stream_body is None:  # bytes: the common case, sent inline
+                body = (resp.content or b"") if resp.send_body else b""
+                await send({"type": "http.response.body", "body": body})
+            elif resp.send_body:
                 watch = receive if source.complete or _has_no_body(req) else None
                 await send_streamed(partial(self._send_body, resp), send, watch)
             else:
                 await self._send_body(resp, send)
         finally:  # also when the client went away mid-response
             if not late and needs_finish(req, resp):
-                await drive_async(finish(self.api, req, resp), _run_sync)
+                await drive_async(finish(api, req, resp), _run_sync)
 
     async def _sync_within(
         self, work: Awaitable[None], req: Request, resp: Response, seconds: float
@@ -374,6 +442,14 @@ class ASGIAdapter:
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
         return timeout_response(self.api, req, seconds)
+
+    async def _in_thread(
+        self, lifecycle: Lifecycle, loop: asyncio.AbstractEventLoop, source: ASGIBodySource | None
+    ) -> None:
+        """Run a sync lifecycle on a worker thread, receiving a small body first (`source`)."""
+        if source is not None:
+            await source.prefetch(_PREFETCH)
+        await asyncio.to_thread(drive_sync, lifecycle, partial(self._from_thread, loop))
 
     @staticmethod
     def _from_thread(loop: asyncio.AbstractEventLoop, awaitable: Awaitable[T]) -> T:
@@ -438,6 +514,23 @@ async def _send_file(body: FileBody, send: Send) -> None:
         body.close()
     if left != 0:  # an empty file, or a body that ended early
         await send({"type": "http.response.body", "body": b""})
+
+
+def _prefetches(req: Request, settings: Any) -> bool:
+    """Tell whether to receive a sync route's body before its hop to a worker thread.
+
+    Only a declared body of at most `_PREFETCH` bytes, within
+    `max_request_size` (a larger one is refused before anything is read), and
+    never for a client that sent `Expect: 100-continue`: reading is what
+    tells the server to invite its body, and the route may refuse it first.
+    """
+    headers = req.headers
+    length = first_header(headers, "Content-Length")
+    if not length or first_header(headers, "Expect") or first_header(headers, "Transfer-Encoding"):
+        return False
+    size = int(length)  # request_from_scope refused one that is not a number
+    limit = settings.max_request_size
+    return 0 < size <= _PREFETCH and (limit is None or size <= limit)
 
 
 def _has_no_body(req: Request) -> bool:

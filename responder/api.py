@@ -170,6 +170,8 @@ class API(Declarations):
         for callee in callees:
             callee.bind_path(path_names)
         route.needs_resolver = bool(guards or params_model) or not all(c.fast for c in callees)
+        if not plan.is_view and not (guards or params_model):
+            route.direct = callees[0]
         route.response_adapter = response_adapter(response_model, [c.func for c in callees])
         return self.router.add(route, check_existing=check_existing)
 

@@ -14,7 +14,11 @@ __all__ = ["Call"]
 
 
 class Call:
-    """One user callable the lifecycle wants run, with its arguments."""
+    """One user callable the lifecycle wants run, with its arguments.
+
+    The lifecycle builds these positionally on its hot paths: passing
+    keywords to a class makes construction take about twice as long.
+    """
 
     __slots__ = ("args", "func", "is_async", "kwargs", "sync")
 

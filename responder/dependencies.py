@@ -88,6 +88,8 @@ class Registry:
         self.app_values: dict[Any, Any] = {}
         self.app_teardown: list[Any] = []
         self.lock = threading.Lock()
+        #: Bumped by every registration, so plans derived from `by_name` know to renew.
+        self.version = 0
 
     def add(self, name: str, func: Callable[..., Any], scope: str = "request") -> Provider:
         """Register `func` as the provider of `name`.
@@ -100,6 +102,7 @@ class Registry:
         provider = Provider(func, scope, name)
         self.by_name[name] = provider
         self._by_func[func] = provider
+        self.version += 1
         return provider
 
     def for_func(self, func: Callable[..., Any]) -> Provider:

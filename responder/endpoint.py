@@ -38,7 +38,7 @@ class Callee:
             pipeline (2 for `(req, resp)`).
     """
 
-    __slots__ = ("accepts_any", "fast", "func", "is_async", "keywords", "name", "plans")
+    __slots__ = ("accepts_any", "fast", "func", "is_async", "keywords", "name", "plans", "steps")
 
     def __init__(self, func: Callable[..., Any], *, skip: int = 2) -> None:
         self.func = func
@@ -47,6 +47,8 @@ class Callee:
         self.plans = plan_arguments(func, skip=skip)
         #: True when path values are all it needs: no resolver, a dict lookup.
         self.fast = not self.plans
+        #: The resolver's flat plan for this callable, kept between requests.
+        self.steps: Any = None
         try:
             signature = inspect.signature(func)
         except (TypeError, ValueError):  # builtins without a signature

@@ -196,6 +196,11 @@ class Resolver:
         socket: The WebSocket, for WebSocket routes.
     """
 
+    __slots__ = (
+        "_bodies", "_errors", "_form", "_gen", "_resolving", "cache", "path_params", "registry",
+        "req", "resp", "socket", "teardown",
+    )  # fmt: skip
+
     def __init__(
         self,
         registry: Registry,
@@ -214,6 +219,9 @@ class Resolver:
         self._resolving: list[Any] = []
         self._bodies: dict[Any, Any] = {}
         self._form: dict[str, Any] | None = None
+        #: The flat path's state: the generator of the provider running, and 422 errors.
+        self._gen: Any = None
+        self._errors: list[dict[str, Any]] | None = None
 
     # -- arguments ---------------------------------------------------------
 
@@ -272,14 +280,35 @@ class Resolver:
     def _marker(
         self, plan: ArgPlan, values: dict[str, Any], errors: list[dict[str, Any]]
     ) -> Generator[Call, Any, None]:
+        assert plan.marker is not None
+        source = plan.marker.source
+        if source in _AT_HAND:
+            raw = self._raw(source, plan)
+        else:
+            raw = yield from self._form_value(source, plan)
+        self._take_marker(plan, raw, values, errors)
+
+    def _body(
+        self, plan: ArgPlan, values: dict[str, Any], errors: list[dict[str, Any]]
+    ) -> Generator[Call, Any, None]:
+        req = self.req
+        if req.method not in WRITE_METHODS:
+            values[plan.name] = None if plan.default is EMPTY else plan.default
+        elif plan.annotation in self._bodies:
+            values[plan.name] = self._bodies[plan.annotation]
+        else:
+            media = yield Call(req.media, (), None, True, req.media_sync)
+            self._take_body(plan, media, values, errors)
+
+    def _take_marker(
+        self, plan: ArgPlan, raw: Any, values: dict[str, Any], errors: list[dict[str, Any]]
+    ) -> None:
         marker = plan.marker
         assert marker is not None and plan.adapter is not None
-        source = marker.source
-        raw = yield from self._raw(source, plan)
         if raw is _MISSING or (plan.many and raw == [] and not marker.required):
             if plan.default is EMPTY:
                 errors.append(
-                    {"type": "missing", "loc": [source, plan.key], "msg": "Field required"}
+                    {"type": "missing", "loc": [marker.source, plan.key], "msg": "Field required"}
                 )
             else:
                 values[plan.name] = plan.default
@@ -287,9 +316,10 @@ class Resolver:
         try:
             values[plan.name] = plan.adapter.validate_python(raw)
         except ValidationError as exc:
-            errors.extend(_errors(exc, [source, plan.key]))
+            errors.extend(_errors(exc, [marker.source, plan.key]))
 
-    def _raw(self, source: str, plan: ArgPlan) -> Generator[Call, Any, Any]:
+    def _raw(self, source: str, plan: ArgPlan) -> Any:
+        """A marker's raw value from the query, headers, cookies or path."""
         req = self.req
         if source == "query":
             if plan.many:
@@ -302,8 +332,10 @@ class Resolver:
             return found[0] if found else _MISSING
         if source == "cookie":
             return req.cookies.get(plan.key, _MISSING)
-        if source == "path":
-            return self.path_params.get(plan.key, _MISSING)
+        return self.path_params.get(plan.key, _MISSING)
+
+    def _form_value(self, source: str, plan: ArgPlan) -> Generator[Call, Any, Any]:
+        """A form or file marker's raw value, reading the body when first needed."""
         form = yield from self._read_form(files_only=source == "file")
         value = form.get(plan.key, _MISSING)
         if plan.many and value is not _MISSING and not isinstance(value, list):
@@ -320,18 +352,10 @@ class Resolver:
             self._form = yield Call(req.form, (), is_async=True, sync=req.form_sync)
         return self._form
 
-    def _body(
-        self, plan: ArgPlan, values: dict[str, Any], errors: list[dict[str, Any]]
-    ) -> Generator[Call, Any, None]:
-        if self.req.method not in WRITE_METHODS:
-            values[plan.name] = None if plan.default is EMPTY else plan.default
-            return
+    def _take_body(
+        self, plan: ArgPlan, media: Any, values: dict[str, Any], errors: list[dict[str, Any]]
+    ) -> None:
         key = plan.annotation
-        if key in self._bodies:
-            values[plan.name] = self._bodies[key]
-            return
-        req = self.req
-        media = yield Call(req.media, (), is_async=True, sync=req.media_sync)
         if _is_model(key) and not isinstance(media, dict):
             errors.append(
                 {"type": "model_type", "loc": ["body"], "msg": "The body must be an object"}
@@ -344,6 +368,93 @@ class Resolver:
             errors.extend(_errors(exc, ["body"]))
             return
         self._bodies[key] = values[plan.name] = value
+
+    # -- the flat path ------------------------------------------------------
+
+    def steps_for(self, callee: Any) -> tuple[Any, ...] | None:
+        """The providers and body reads `callee`'s parameters need, in order.
+
+        Most handlers take registered providers, the request, path values
+        and a body model. For them the pipeline runs these steps in a plain
+        loop (`begin` each, send back the result with `end`, then
+        `values_for`), instead of `arguments`' generators nested per
+        provider, which cost more than the providers themselves. The
+        order, caching, teardowns and 422s are those of `arguments`.
+
+        Args:
+            callee: An `endpoint.Callee`; its `steps` slot keeps the plan
+                until a provider is registered or the path values change.
+
+        Returns:
+            The steps, or None when `arguments` must do the work (markers,
+            `Depends`, app scope, a name nothing provides, a cycle).
+        """
+        memo = callee.steps
+        registry = self.registry
+        if (
+            memo is None
+            or memo[0] is not registry
+            or memo[1] != registry.version
+            or self.path_params.keys() != memo[2]
+        ):
+            names = frozenset(self.path_params)
+            memo = (registry, registry.version, names, _flat_steps(callee.plans, registry, names))
+            callee.steps = memo
+        return memo[3]  # type: ignore[no-any-return]
+
+    def begin(self, step: Any) -> Call | None:
+        """The call that performs `step`, or None when there is nothing to run."""
+        if isinstance(step, Provider):
+            if step.func in self.cache:
+                return None
+            plans = plans_for(step.func)
+            call, self._gen = _call_for(step, self._values(plans) if plans else _NO_ARGUMENTS)
+            return call
+        req = self.req  # a body model
+        if req.method not in WRITE_METHODS or step.annotation in self._bodies:
+            return None
+        return Call(req.media, (), None, True, req.media_sync)
+
+    def end(self, step: Any, value: Any) -> None:
+        """Keep what the call `begin` returned for `step` produced."""
+        if isinstance(step, Provider):
+            self.cache[step.func] = value
+            gen, self._gen = self._gen, None
+            if gen is not None:
+                self.teardown.append(gen)
+            return
+        if self._errors is None:
+            self._errors = []
+        self._take_body(step, value, {}, self._errors)
+
+    def values_for(self, plans: tuple[ArgPlan, ...]) -> dict[str, Any]:
+        """The arguments for `plans` once their steps have run; one 422 for bad bodies."""
+        values = self._values(plans)
+        if self._errors:
+            errors, self._errors = self._errors, None
+            raise ValidationFailed(errors)
+        return values
+
+    def _values(self, plans: tuple[ArgPlan, ...]) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        path_params = self.path_params
+        for plan in plans:
+            kind = plan.kind
+            name = plan.name
+            if kind == "named":
+                if name in path_params:
+                    values[name] = path_params[name]
+                else:
+                    values[name] = self.cache[self.registry.by_name[name].func]
+            elif kind == "request":
+                values[name] = self.req
+            elif kind == "response":
+                values[name] = self.resp
+            elif self.req.method not in WRITE_METHODS:  # a body
+                values[name] = None if plan.default is EMPTY else plan.default
+            elif plan.annotation in self._bodies:
+                values[name] = self._bodies[plan.annotation]
+        return values
 
     # -- providers ---------------------------------------------------------
 
@@ -376,30 +487,104 @@ class Resolver:
 
     def _run(self, provider: Provider, *, app_scope: bool) -> Generator[Call, Any, Any]:
         func = provider.func
-        if func in self._resolving:
-            names = [str(self.registry.for_func(f).name) for f in [*self._resolving, func]]
-            chain = " -> ".join(names)
-            raise DependencyCycleError(f"Dependency cycle: {chain}")
         plans = plans_for(func)
-        kwargs: dict[str, Any] = {}
-        if plans:
-            self._resolving.append(func)
-            try:
-                kwargs = yield from self.arguments(plans, app_scope=app_scope)
-            finally:
-                self._resolving.pop()
-        teardown = self.registry.app_teardown if app_scope else self.teardown
-        if provider.kind == "gen":
-            gen = func(**kwargs)
-            value = yield Call(_first, (gen, provider.name))
-            teardown.append(gen)
-        elif provider.kind == "asyncgen":
-            agen = func(**kwargs)
-            value = yield Call(_afirst, (agen, provider.name), is_async=True)
-            teardown.append(agen)
-        else:
-            value = yield Call(func, (), kwargs, is_async=provider.is_async)
+        kwargs: dict[str, Any] = _NO_ARGUMENTS
+        if plans:  # a provider taking nothing cannot be part of a cycle
+            if func in self._resolving:
+                names = [str(self.registry.for_func(f).name) for f in [*self._resolving, func]]
+                chain = " -> ".join(names)
+                raise DependencyCycleError(f"Dependency cycle: {chain}")
+            found = None if app_scope else self._at_hand(plans)
+            if found is not None:
+                kwargs = found
+            else:
+                self._resolving.append(func)
+                try:
+                    kwargs = yield from self.arguments(plans, app_scope=app_scope)
+                finally:
+                    self._resolving.pop()
+        call, gen = _call_for(provider, kwargs)
+        value = yield call
+        if gen is not None:
+            (self.registry.app_teardown if app_scope else self.teardown).append(gen)
         return value
+
+    def _at_hand(self, plans: tuple[ArgPlan, ...]) -> dict[str, Any] | None:
+        """Resolve `plans` without a generator, when every value is already known.
+
+        A provider's parameters are mostly path values, the request, or
+        providers this request has run already (`session(settings)`); then
+        `arguments` would be a generator that never yields. Returns None when
+        any value needs more, and `arguments` does the whole job.
+        """
+        values: dict[str, Any] = {}
+        for plan in plans:
+            kind = plan.kind
+            name = plan.name
+            if kind == "named":
+                if name in self.path_params:
+                    values[name] = self.path_params[name]
+                    continue
+                provider = self.registry.by_name.get(name)
+                if provider is None or provider.scope != "request":
+                    return None
+                func = provider.func
+                if func not in self.cache:
+                    return None
+                values[name] = self.cache[func]
+            elif kind == "request":
+                values[name] = self.req
+            elif kind == "response":
+                values[name] = self.resp
+            else:
+                return None
+        return values
+
+
+def _flat_steps(
+    plans: tuple[ArgPlan, ...], registry: Registry, path_names: frozenset[str]
+) -> tuple[Any, ...] | None:
+    """The steps of `Resolver.steps_for`: providers depth first, as `arguments` runs them."""
+    steps: list[Any] = []
+    seen: set[Any] = set()
+
+    def visit(plans: tuple[ArgPlan, ...], chain: tuple[Any, ...]) -> bool:
+        for plan in plans:
+            kind = plan.kind
+            if kind in ("request", "response"):
+                continue
+            if kind == "body" and not chain:  # the handler's own body model
+                steps.append(plan)
+                continue
+            if kind != "named":
+                return False
+            if plan.name in path_names:
+                continue
+            provider = registry.by_name.get(plan.name)
+            if provider is None or provider.scope != "request" or provider.func in chain:
+                return False
+            if provider.func in seen:
+                continue
+            if not visit(plans_for(provider.func), (*chain, provider.func)):
+                return False
+            seen.add(provider.func)
+            steps.append(provider)
+        return True
+
+    return tuple(steps) if visit(plans, ()) else None
+
+
+def _call_for(provider: Provider, kwargs: dict[str, Any]) -> tuple[Call, Any]:
+    """The call that runs `provider`, and the generator to close after the response, if any."""
+    func = provider.func
+    kind = provider.kind
+    if kind == "gen":
+        gen = func(**kwargs)
+        return Call(_first, (gen, provider.name), None, False), gen
+    if kind == "asyncgen":
+        agen = func(**kwargs)
+        return Call(_afirst, (agen, provider.name), None, True), agen
+    return Call(func, (), kwargs, provider.is_async), None
 
 
 def _name_of(func: Any) -> str:
@@ -412,6 +597,10 @@ class _Missing:
 
 
 _MISSING: Any = _Missing()
+#: The arguments of a provider that takes none; never mutated.
+_NO_ARGUMENTS: dict[str, Any] = {}
+#: Marker sources read without the body; the others are in the form.
+_AT_HAND = frozenset({"query", "header", "cookie", "path"})
 _PLANS: dict[Any, tuple[ArgPlan, ...]] = {}
 
 

@@ -15,6 +15,7 @@ import dataclasses
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Generator
+from types import AsyncGeneratorType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -131,21 +132,34 @@ def exchange(api: API, req: Request, resp: Response, match: Match) -> Lifecycle:
     hooks = api.hooks
     failed = False
     try:
-        if route is not None:
-            req.route = route
-            req.path_params = match.params  # type: ignore[assignment]
-            req._body.check_declared_length()
-            if route.status_code is not None:
-                resp._status_code = route.status_code
-        local_before = route.before_hooks() if route is not None else ()
+        local_before = _enter(req, resp, match)
         if (hooks.before or local_before) and (
             yield from _before(hooks.before, local_before, req, resp)
         ):
             pass  # a before hook answered
         elif route is None:
             _answer_unrouted(req, resp, match)
-        else:
+        elif route.direct is None:
             yield from _handle(api, route, req, resp)
+        else:  # a function: run here, as each layer of generators costs every call made through it
+            callee = route.direct
+            params = req.path_params  # read now: a before hook may have replaced it
+            if callee.fast:
+                kwargs = callee.select(params) if params else None
+            else:
+                resolver = _resolver(api, req, resp, params)
+                steps = resolver.steps_for(callee)
+                if steps is None:
+                    kwargs = yield from resolver.arguments(callee.plans)
+                else:  # the flat path: no generator per provider (see `Resolver.steps_for`)
+                    for step in steps:
+                        call = resolver.begin(step)
+                        if call is not None:
+                            resolver.end(step, (yield call))
+                    kwargs = resolver.values_for(callee.plans)
+            value = yield Call(callee.func, (req, resp), kwargs, callee.is_async)
+            if value is not None:
+                apply_return_value(resp, value)
     except Exception as exc:  # noqa: BLE001 - everything becomes a response
         failed = True
         yield from _recover(api, req, resp, exc)
@@ -160,6 +174,25 @@ def exchange(api: API, req: Request, resp: Response, match: Match) -> Lifecycle:
     except Exception as exc:  # noqa: BLE001
         yield from _recover(api, req, resp, exc)
         _finalize_or_fallback(api, req, resp)
+
+
+def _enter(req: Request, resp: Response, match: Match) -> tuple[Any, ...]:
+    """Record the route on the request; return its before hooks (its groups' first)."""
+    route = match.route
+    if route is None:
+        return ()
+    req.route = route
+    req.path_params = match.params  # type: ignore[assignment]
+    req._body.check_declared_length()
+    if route.status_code is not None:
+        resp._status_code = route.status_code
+    return route.before_hooks()
+
+
+def _resolver(api: API, req: Request, resp: Response, params: dict[str, Any]) -> Resolver:
+    resolver = Resolver(api.dependencies, req, resp, params)
+    req.teardowns = resolver.teardown
+    return resolver
 
 
 def _answer_unrouted(req: Request, resp: Response, match: Match) -> None:
@@ -197,15 +230,9 @@ def _handle(api: API, route: Route, req: Request, resp: Response) -> Lifecycle:
     if not callees:  # a view without a handler for this method (unreachable via router)
         raise HTTPError(405, headers={"Allow": ", ".join(endpoint.allowed())})
     params = req.path_params
-    if not route.needs_resolver and len(callees) == 1:  # the common case, kept short
-        callee = callees[0]
-        kwargs = callee.select(params) if params else None
-        value = yield Call(callee.func, (req, resp), kwargs, callee.is_async)
-        apply_return_value(resp, value)
-        return
     resolver: Resolver | None = None
     if route.needs_resolver:
-        resolver = req.resolver = Resolver(api.dependencies, req, resp, params)
+        resolver = _resolver(api, req, resp, params)
         for guard in route.options.get("dependencies", ()):
             yield from resolver.provide(api.dependencies.for_func(guard.dependency))
         params_plan = route.options.get("params_model")
@@ -215,9 +242,17 @@ def _handle(api: API, route: Route, req: Request, resp: Response) -> Lifecycle:
     for callee in callees:
         if callee.fast or resolver is None:
             result = yield _call(callee, (req, resp), params)
-        else:
+            continue
+        steps = resolver.steps_for(callee)
+        if steps is None:
             kwargs = yield from resolver.arguments(callee.plans)
-            result = yield Call(callee.func, (req, resp), kwargs, callee.is_async)
+        else:  # the flat path: no generator per provider
+            for step in steps:
+                call = resolver.begin(step)
+                if call is not None:
+                    resolver.end(step, (yield call))
+            kwargs = resolver.values_for(callee.plans)
+        result = yield Call(callee.func, (req, resp), kwargs, callee.is_async)
     apply_return_value(resp, result)
 
 
@@ -308,11 +343,7 @@ def _finalize_or_fallback(api: API, req: Request, resp: Response) -> None:
 
 def needs_finish(req: Request, resp: Response) -> bool:
     """Tell whether anything is due after sending (tasks, teardowns, uploads)."""
-    return (
-        bool(resp.tasks)
-        or (req.resolver is not None and bool(req.resolver.teardown))
-        or req.form_data is not None
-    )
+    return bool(resp.tasks) or bool(req.teardowns) or req.form_data is not None
 
 
 def finish(api: API, req: Request, resp: Response) -> Lifecycle:
@@ -324,8 +355,12 @@ def finish(api: API, req: Request, resp: Response) -> Lifecycle:
     when the driver stops early.
     """
     try:
-        if req.resolver is not None:
-            yield from teardown(req.resolver)
+        if req.teardowns:
+            for call in _teardown_calls(req.teardowns):
+                try:
+                    yield call
+                except Exception:
+                    log.exception("Dependency teardown failed")
         for func, args, kwargs in resp.tasks:
             try:
                 yield Call(func, args, kwargs)
@@ -337,15 +372,27 @@ def finish(api: API, req: Request, resp: Response) -> Lifecycle:
 
 def teardown(resolver: Resolver) -> Lifecycle:
     """Close the request's generator dependencies, newest first, once each."""
-    pending, resolver.teardown = resolver.teardown[::-1], []
-    for gen in pending:
+    for call in _teardown_calls(resolver.teardown):
         try:
-            if inspect.isasyncgen(gen):
-                yield Call(_finish_async_gen, (gen,), is_async=True)
-            else:
-                yield Call(_finish_gen, (gen,), is_async=False)
+            yield call
         except Exception:
             log.exception("Dependency teardown failed")
+
+
+def _teardown_calls(gens: list[Any]) -> list[Call]:
+    """The calls that close `gens`, newest first; empties `gens`, so each runs once.
+
+    A list, not a generator: `finish` runs for every request with a
+    generator dependency, and one generator layer fewer is measurable there.
+    """
+    calls = [
+        Call(_finish_async_gen, (gen,), None, True)
+        if isinstance(gen, AsyncGeneratorType)
+        else Call(_finish_gen, (gen,), None, False)
+        for gen in reversed(gens)
+    ]
+    gens.clear()  # in place: the request holds this same list
+    return calls
 
 
 def _finish_gen(gen: Any) -> None:
@@ -379,7 +426,7 @@ def websocket_exchange(api: API, req: Request, ws: WebSocket, match: Match) -> L
         return
     req.route = route
     req.path_params = match.params  # type: ignore[assignment]
-    resolver = req.resolver = Resolver(api.dependencies, req, None, req.path_params, socket=ws)
+    resolver = Resolver(api.dependencies, req, None, req.path_params, socket=ws)
     try:
         yield from _handshake(api, route, req, ws, resolver)
     finally:

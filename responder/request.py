@@ -65,6 +65,15 @@ class Request(SansIORequest):
         client_port: The peer's port, when the server reports it.
     """
 
+    #: The route that matched, once routing is done.
+    route: Any = None
+    #: The generator dependencies to close once the response is sent: the
+    #: resolver's list, not the resolver, which refers back to the request
+    #: (a cycle that only the garbage collector could free).
+    teardowns: list[Any] | None = None
+    #: The parsed multipart body, once something has read it.
+    form_data: FormData | None = None
+
     def __init__(
         self,
         method: str,
@@ -80,18 +89,21 @@ class Request(SansIORequest):
         api: API | None = None,
         client_port: int = 0,
     ) -> None:
-        super().__init__(
-            method, scheme, server, root_path, path, query_string, headers, remote_addr
-        )
+        # SansIORequest.__init__'s assignments, made here rather than through
+        # super(): a request is built for every call, and the attributes that
+        # start as None are class defaults above, for the same reason.
+        self.method = method.upper()
+        self.scheme = scheme
+        self.server = server
+        self.root_path = root_path.rstrip("/")
+        self.path = "/" + path.lstrip("/")
+        self.query_string = query_string
+        self.headers = headers
+        self.remote_addr = remote_addr
         self._body = body if body is not None else Body(EMPTY)
         self._client_port = client_port
         self.api = api
         self.path_params: dict[str, Any] = {}
-        self.route: Any = None
-        #: The dependency resolver of this request, when its route needs one.
-        self.resolver: Any = None
-        #: The parsed multipart body, once something has read it.
-        self.form_data: FormData | None = None
 
     @cached_property
     def state(self) -> State:

@@ -64,26 +64,30 @@ class Response(SansIOResponse):
 
     default_mimetype = None
 
+    # Immutable starting values live on the class: a response is built for
+    # every request, and an assignment in `__init__` costs each time. Setting
+    # one on an instance shadows the default, as usual.
+    _status = ""
+    status_set = False
+    _media: Any = UNSET
+    _content: bytes | None = None
+    stream_body: StreamBody | None = None
+    #: The exception that became a 500, for test clients that re-raise it.
+    unhandled: BaseException | None = None
+    #: False for HEAD: headers describe a body that is not sent.
+    send_body = True
+    #: Whether validators (or a file) make If-* headers worth reading.
+    _conditional = False
+    #: Whether `_media` is a problem document (`resp.problem`).
+    _problem = False
+
     def __init__(self, status_code: int = 200) -> None:
         # Skips SansIOResponse.__init__: it formats a status line and a
         # Content-Type that most responses overwrite anyway.
         self.headers = Headers()
         self._status_code = status_code
-        self._status = ""
-        self.status_set = False
-        self._media: Any = UNSET
-        self._content: bytes | None = None
-        self.stream_body: StreamBody | None = None
         self.cookies: dict[str, str] = {}
         self.tasks: list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = []
-        #: The exception that became a 500, for test clients that re-raise it.
-        self.unhandled: BaseException | None = None
-        #: False for HEAD: headers describe a body that is not sent.
-        self.send_body = True
-        #: Whether validators (or a file) make If-* headers worth reading.
-        self._conditional = False
-        #: Whether `_media` is a problem document (`resp.problem`).
-        self._problem = False
 
     # -- status -------------------------------------------------------------
 
@@ -349,23 +353,31 @@ class Response(SansIOResponse):
         the request's `Accept`, encodes, sets `Content-Length` for byte bodies
         and drops the body of HEAD requests and bodiless statuses.
         """
+        code = self._status_code
+        if (
+            self.stream_body is None
+            and not (self._problem or self._conditional or self.cookies)
+            and code >= 200
+            and code != 204
+            and code != 304
+            and not _settings(req).auto_etag
+        ):
+            self._finalize_bytes(req, codec)
+            return
         headers = self.headers
         if isinstance(self.stream_body, EventStream):
             self.stream_body.codec = codec  # data is JSON-encoded the API's way
         if self._problem and self._media is not UNSET:
             self._render_problem(req, codec)
         if self._media is not UNSET:
-            accept = first_header(req.headers, "Accept")
-            mimetype = negotiate(accept, RENDERABLE) if accept and accept != "*/*" else JSON
-            mimetype = mimetype or JSON
+            mimetype = _media_type(req)
             self._content = codec.encode(self._media, mimetype)
             if not headers.getlist("Content-Type"):
                 headers.add("Content-Type", mimetype)
             typed = True
         else:
             typed = False
-        api = getattr(req, "api", None)
-        if self._conditional or (api is not None and api.settings.auto_etag):
+        if self._conditional or _settings(req).auto_etag:
             self._check_preconditions(req, codec)
         for name, value in self.cookies.items():
             self.set_cookie(name, value)
@@ -383,6 +395,43 @@ class Response(SansIOResponse):
             headers["Content-Length"] = str(len(content))
             if content and not typed and not headers.getlist("Content-Type"):
                 headers["Content-Type"] = "application/octet-stream"
+        if req.method == "HEAD":
+            self.send_body = False
+
+    def _finalize_bytes(self, req: Any, codec: Any) -> None:
+        """`finalize` for most responses: bytes or media, no validators, no cookies.
+
+        The same steps as the general path, minus the checks that cannot
+        apply (streams, problems, preconditions, ranges, bodiless statuses),
+        since every request pays for them. When the handler set no header,
+        ours go straight into werkzeug's store (`Headers._list`): the values
+        are our own constants and a formatted length, so the setters'
+        newline validation and key scans have nothing to find.
+        """
+        headers = self.headers
+        store = headers._list
+        media = self._media
+        if media is not UNSET:
+            mimetype = _media_type(req)
+            content = codec.encode(media, mimetype)
+            if not store:
+                store.append(("Content-Type", mimetype))
+                store.append(("Content-Length", str(len(content))))
+            else:
+                if not headers.getlist("Content-Type"):
+                    headers.add("Content-Type", mimetype)
+                headers["Content-Length"] = str(len(content))
+        else:
+            content = self._content if self._content is not None else b""
+            if not store:
+                store.append(("Content-Length", str(len(content))))
+                if content:
+                    store.append(("Content-Type", "application/octet-stream"))
+            else:
+                headers["Content-Length"] = str(len(content))
+                if content and not headers.getlist("Content-Type"):
+                    headers["Content-Type"] = "application/octet-stream"
+        self._content = content
         if req.method == "HEAD":
             self.send_body = False
 
@@ -413,6 +462,14 @@ class Response(SansIOResponse):
         self._content = None
         self.headers.pop("Content-Type", None)
         self.headers.pop("Content-Length", None)
+
+
+def _media_type(req: Any) -> str:
+    """The format `resp.media` is rendered in: the client's pick, else JSON."""
+    accept = first_header(req.headers, "Accept")
+    if not accept or accept == "*/*":
+        return JSON
+    return negotiate(accept, RENDERABLE) or JSON
 
 
 def _settings(req: Any) -> Settings:

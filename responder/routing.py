@@ -134,6 +134,9 @@ class Route:
     is_async: bool = False
     #: Whether any piece needs more than path values (markers, providers, body).
     needs_resolver: bool = False
+    #: The handler the lifecycle calls itself: set when the target is a
+    #: function and the route has no guards or params model (most routes).
+    direct: Any = None
     #: Validates `resp.media` after the handler, when the route has a model.
     response_adapter: Any = None
     #: Route-local hooks and the status the response starts with.
