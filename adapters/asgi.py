@@ -305,16 +305,20 @@ class ASGIAdapter:
         """The ASGI 2 form: `app(scope)` returns `instance(receive, send)`."""
         return partial(self, scope)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        """Return the coroutine serving `scope`.
+
+        A plain function handing back the handler's coroutine, not a
+        coroutine awaiting it: one coroutine fewer for every request.
+        """
         kind = scope["type"]
         if kind == "http":
-            await self.http(scope, receive, send)
-        elif kind == "lifespan":
-            await self.lifespan(receive, send)
-        elif kind == "websocket":
-            await self.websocket(scope, receive, send)
-        else:
-            raise ValueError(f"Unsupported ASGI scope type {kind!r}")
+            return self.http(scope, receive, send)
+        if kind == "lifespan":
+            return self.lifespan(receive, send)
+        if kind == "websocket":
+            return self.websocket(scope, receive, send)
+        return _unsupported(kind)
 
     # -- WebSocket ------------------------------------------------------------
 
@@ -415,7 +419,11 @@ class ASGIAdapter:
             else:
                 await self._send_body(resp, send)
         finally:  # also when the client went away mid-response
-            if not late and needs_finish(req, resp):
+            if not late and req.teardowns and not resp.tasks and req.form_data is None:
+                for c in req.teardowns[::-1]:
+                    await c.func(*c.args)
+                req.teardowns.clear()
+            elif not late and needs_finish(req, resp):
                 await drive_async(finish(api, req, resp), _run_sync)
 
     async def _sync_within(
@@ -496,6 +504,10 @@ class ASGIAdapter:
             }
         )
         await send({"type": "http.response.body", "body": b"" if head else body})
+
+
+async def _unsupported(kind: str) -> None:
+    raise ValueError(f"Unsupported ASGI scope type {kind!r}")
 
 
 async def _send_file(body: FileBody, send: Send) -> None:

@@ -317,7 +317,7 @@ class API(Declarations):
     def __call__(self, *args: Any) -> Any:
         """Serve as WSGI `(environ, start_response)`, ASGI 3 or ASGI 2 `(scope)`."""
         if len(args) == 3:
-            return self._adapter("asgi")(*args)
+            return (self._adapters.get("asgi") or self._adapter("asgi"))(*args)
         if len(args) == 2:
             return self._adapter("wsgi")(*args)
         if len(args) == 1:

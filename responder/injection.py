@@ -11,9 +11,11 @@ the generator teardowns for after the response is sent.
 from __future__ import annotations
 
 import inspect
+import logging
 import typing
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
+from types import AsyncGeneratorType
 from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
@@ -33,7 +35,10 @@ if TYPE_CHECKING:
     from .request import Request
     from .response import Response
 
-__all__ = ["ArgPlan", "Resolver", "ValidationFailed", "plan_arguments"]
+__all__ = ["ArgPlan", "FlatPlan", "Resolver", "Step", "ValidationFailed", "plan_arguments"]
+
+#: Teardowns run as part of the request's lifecycle and log under its name.
+log = logging.getLogger("responder.pipeline")
 
 EMPTY = inspect.Parameter.empty
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -215,7 +220,8 @@ class Resolver:
         self.path_params = path_params
         self.socket = socket
         self.cache: dict[Any, Any] = {}
-        self.teardown: list[Any] = []
+        #: The calls closing this request's generator dependencies, oldest first.
+        self.teardown: list[Call] = []
         self._resolving: list[Any] = []
         self._bodies: dict[Any, Any] = {}
         self._form: dict[str, Any] | None = None
@@ -371,23 +377,23 @@ class Resolver:
 
     # -- the flat path ------------------------------------------------------
 
-    def steps_for(self, callee: Any) -> tuple[Any, ...] | None:
-        """The providers and body reads `callee`'s parameters need, in order.
+    def flat_plan(self, callee: Any) -> FlatPlan | None:
+        """`callee`'s parameters as a flat plan, or None when `arguments` must resolve them.
 
         Most handlers take registered providers, the request, path values
-        and a body model. For them the pipeline runs these steps in a plain
-        loop (`begin` each, send back the result with `end`, then
-        `values_for`), instead of `arguments`' generators nested per
-        provider, which cost more than the providers themselves. The
-        order, caching, teardowns and 422s are those of `arguments`.
+        and a body model. For them the pipeline runs the plan's steps in a
+        plain loop (`begin` each, send the result back with `end`, then
+        `values_for`) rather than `arguments`' generators nested per
+        provider, which cost more than the providers themselves. The order,
+        caching, teardowns and 422s are those of `arguments`.
 
         Args:
             callee: An `endpoint.Callee`; its `steps` slot keeps the plan
                 until a provider is registered or the path values change.
 
         Returns:
-            The steps, or None when `arguments` must do the work (markers,
-            `Depends`, app scope, a name nothing provides, a cycle).
+            The plan, or None for markers, `Depends`, app scope, a name
+            nothing provides or a cycle.
         """
         memo = callee.steps
         registry = self.registry
@@ -398,62 +404,62 @@ class Resolver:
             or self.path_params.keys() != memo[2]
         ):
             names = frozenset(self.path_params)
-            memo = (registry, registry.version, names, _flat_steps(callee.plans, registry, names))
+            memo = (registry, registry.version, names, _flat_plan(callee.plans, registry, names))
             callee.steps = memo
         return memo[3]  # type: ignore[no-any-return]
 
-    def begin(self, step: Any) -> Call | None:
+    def begin(self, step: Step) -> Call | None:
         """The call that performs `step`, or None when there is nothing to run."""
-        if isinstance(step, Provider):
-            if step.func in self.cache:
+        if step.provider is None:  # the body, for a model
+            req = self.req
+            if req.method not in WRITE_METHODS or step.plan.annotation in self._bodies:
                 return None
-            plans = plans_for(step.func)
-            call, self._gen = _call_for(step, self._values(plans) if plans else _NO_ARGUMENTS)
-            return call
-        req = self.req  # a body model
-        if req.method not in WRITE_METHODS or step.annotation in self._bodies:
+            return Call(req.media, (), None, True, req.media_sync)
+        if step.func in self.cache:
             return None
-        return Call(req.media, (), None, True, req.media_sync)
+        if step.call is not None:
+            return step.call
+        kwargs = self._values(step.recipe) if step.recipe else _NO_ARGUMENTS
+        if step.first is None:
+            return Call(step.func, (), kwargs, step.is_async)
+        gen = self._gen = step.func(**kwargs)
+        return Call(step.first, (gen, step.name), None, step.is_async)
 
-    def end(self, step: Any, value: Any) -> None:
+    def end(self, step: Step, value: Any) -> None:
         """Keep what the call `begin` returned for `step` produced."""
-        if isinstance(step, Provider):
+        if step.provider is not None:
             self.cache[step.func] = value
-            gen, self._gen = self._gen, None
-            if gen is not None:
-                self.teardown.append(gen)
+            if step.closer is not None:
+                self.teardown.append(Call(step.closer, (self._gen,), None, step.is_async))
+                self._gen = None
             return
         if self._errors is None:
             self._errors = []
-        self._take_body(step, value, {}, self._errors)
+        self._take_body(step.plan, value, {}, self._errors)
 
-    def values_for(self, plans: tuple[ArgPlan, ...]) -> dict[str, Any]:
-        """The arguments for `plans` once their steps have run; one 422 for bad bodies."""
-        values = self._values(plans)
+    def values_for(self, plan: FlatPlan) -> dict[str, Any]:
+        """The callee's arguments once the plan's steps have run; one 422 for bad bodies."""
+        values = self._values(plan.recipe)
         if self._errors:
             errors, self._errors = self._errors, None
             raise ValidationFailed(errors)
         return values
 
-    def _values(self, plans: tuple[ArgPlan, ...]) -> dict[str, Any]:
+    def _values(self, recipe: Recipe) -> dict[str, Any]:
         values: dict[str, Any] = {}
-        path_params = self.path_params
-        for plan in plans:
-            kind = plan.kind
-            name = plan.name
-            if kind == "named":
-                if name in path_params:
-                    values[name] = path_params[name]
-                else:
-                    values[name] = self.cache[self.registry.by_name[name].func]
-            elif kind == "request":
+        for name, source, key in recipe:
+            if source is _PROVIDED:
+                values[name] = self.cache[key]
+            elif source is _PATH:
+                values[name] = self.path_params[name]
+            elif source is _REQUEST:
                 values[name] = self.req
-            elif kind == "response":
+            elif source is _RESPONSE:
                 values[name] = self.resp
-            elif self.req.method not in WRITE_METHODS:  # a body
-                values[name] = None if plan.default is EMPTY else plan.default
-            elif plan.annotation in self._bodies:
-                values[name] = self._bodies[plan.annotation]
+            elif self.req.method not in WRITE_METHODS:  # the body, for a model
+                values[name] = None if key.default is EMPTY else key.default
+            elif key.annotation in self._bodies:
+                values[name] = self._bodies[key.annotation]
         return values
 
     # -- providers ---------------------------------------------------------
@@ -505,8 +511,12 @@ class Resolver:
                     self._resolving.pop()
         call, gen = _call_for(provider, kwargs)
         value = yield call
-        if gen is not None:
-            (self.registry.app_teardown if app_scope else self.teardown).append(gen)
+        if gen is None:
+            pass
+        elif app_scope:
+            self.registry.app_teardown.append(gen)
+        else:
+            self.teardown.append(_closing(gen))
         return value
 
     def _at_hand(self, plans: tuple[ArgPlan, ...]) -> dict[str, Any] | None:
@@ -541,37 +551,95 @@ class Resolver:
         return values
 
 
-def _flat_steps(
+#: Where a flat plan takes a value from (`Recipe` entries).
+_REQUEST, _RESPONSE, _PATH, _PROVIDED, _BODY = "request", "response", "path", "provided", "body"
+#: (parameter name, source, key): the provider's function for _PROVIDED, the plan for _BODY.
+Recipe = tuple[tuple[str, str, Any], ...]
+
+
+class Step:
+    """One step of a flat plan: run a provider, or read the body for a model.
+
+    What can be decided once is: the call itself for a provider without
+    parameters, and for a generator provider the functions that take its
+    value and close it.
+    """
+
+    __slots__ = (
+        "call",
+        "closer",
+        "first",
+        "func",
+        "is_async",
+        "name",
+        "plan",
+        "provider",
+        "recipe",
+    )
+
+    def __init__(self, provider: Provider | None, plan: Any, recipe: Recipe) -> None:
+        self.provider = provider
+        self.plan = plan
+        self.recipe = recipe
+        self.call: Call | None = None
+        self.first: Callable[..., Any] | None = None
+        self.closer: Callable[..., Any] | None = None
+        if provider is None:
+            return
+        self.func, self.name, self.is_async = provider.func, provider.name, provider.is_async
+        if provider.kind == "gen":
+            self.first, self.closer = _first, _finish_gen
+        elif provider.kind == "asyncgen":
+            self.first, self.closer = _afirst, _finish_async_gen
+        elif not recipe:  # the same call for every request
+            self.call = Call(provider.func, (), None, provider.is_async)
+
+
+class FlatPlan:
+    """A callee's steps, in the order `Resolver.arguments` would run them, and its recipe."""
+
+    __slots__ = ("recipe", "steps")
+
+    def __init__(self, steps: tuple[Step, ...], recipe: Recipe) -> None:
+        self.steps = steps
+        self.recipe = recipe
+
+
+def _flat_plan(
     plans: tuple[ArgPlan, ...], registry: Registry, path_names: frozenset[str]
-) -> tuple[Any, ...] | None:
-    """The steps of `Resolver.steps_for`: providers depth first, as `arguments` runs them."""
-    steps: list[Any] = []
+) -> FlatPlan | None:
+    """The plan of `Resolver.flat_plan`: providers depth first, as `arguments` runs them."""
+    steps: list[Step] = []
     seen: set[Any] = set()
 
-    def visit(plans: tuple[ArgPlan, ...], chain: tuple[Any, ...]) -> bool:
+    def recipe(plans: tuple[ArgPlan, ...], chain: tuple[Any, ...]) -> Recipe | None:
+        entries: list[tuple[str, str, Any]] = []
         for plan in plans:
-            kind = plan.kind
-            if kind in ("request", "response"):
-                continue
-            if kind == "body" and not chain:  # the handler's own body model
-                steps.append(plan)
-                continue
-            if kind != "named":
-                return False
-            if plan.name in path_names:
-                continue
-            provider = registry.by_name.get(plan.name)
-            if provider is None or provider.scope != "request" or provider.func in chain:
-                return False
-            if provider.func in seen:
-                continue
-            if not visit(plans_for(provider.func), (*chain, provider.func)):
-                return False
-            seen.add(provider.func)
-            steps.append(provider)
-        return True
+            kind, name = plan.kind, plan.name
+            if kind in (_REQUEST, _RESPONSE):
+                entries.append((name, kind, None))
+            elif kind == "body" and not chain:  # the handler's own body model
+                steps.append(Step(None, plan, ()))
+                entries.append((name, _BODY, plan))
+            elif kind != "named":
+                return None
+            elif name in path_names:
+                entries.append((name, _PATH, None))
+            else:
+                provider = registry.by_name.get(name)
+                if provider is None or provider.scope != "request" or provider.func in chain:
+                    return None
+                if provider.func not in seen:
+                    own = recipe(plans_for(provider.func), (*chain, provider.func))
+                    if own is None:
+                        return None
+                    seen.add(provider.func)
+                    steps.append(Step(provider, None, own))
+                entries.append((name, _PROVIDED, provider.func))
+        return tuple(entries)
 
-    return tuple(steps) if visit(plans, ()) else None
+    top = recipe(plans, ())
+    return None if top is None else FlatPlan(tuple(steps), top)
 
 
 def _call_for(provider: Provider, kwargs: dict[str, Any]) -> tuple[Call, Any]:
@@ -585,6 +653,31 @@ def _call_for(provider: Provider, kwargs: dict[str, Any]) -> tuple[Call, Any]:
         agen = func(**kwargs)
         return Call(_afirst, (agen, provider.name), None, True), agen
     return Call(func, (), kwargs, provider.is_async), None
+
+
+def _closing(gen: Any) -> Call:
+    """The call that runs a generator dependency's teardown, after the response."""
+    if isinstance(gen, AsyncGeneratorType):
+        return Call(_finish_async_gen, (gen,), None, True)
+    return Call(_finish_gen, (gen,), None, False)
+
+
+def _finish_gen(gen: Any) -> None:
+    try:
+        next(gen)
+    except StopIteration:
+        return
+    gen.close()
+    log.warning("Dependency generator %r yielded more than once; closed it", gen)
+
+
+async def _finish_async_gen(gen: Any) -> None:
+    try:
+        await anext(gen)
+    except StopAsyncIteration:
+        return
+    await gen.aclose()
+    log.warning("Dependency generator %r yielded more than once; closed it", gen)
 
 
 def _name_of(func: Any) -> str:

@@ -15,7 +15,6 @@ import dataclasses
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Generator
-from types import AsyncGeneratorType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -75,7 +74,7 @@ def drive_sync(lifecycle: Lifecycle, run_awaitable: Callable[[Awaitable[Any]], A
         error = None
         try:
             value = (call.sync or call.func)(*call.args, **call.kwargs)
-            if inspect.isawaitable(value):
+            if value is not None and inspect.isawaitable(value):  # most calls return None
                 value = run_awaitable(value)
         except Exception as exc:  # noqa: BLE001 - thrown back into the lifecycle
             value, error = None, exc
@@ -107,7 +106,7 @@ async def drive_async(
                     value = await run_sync(call.func, *call.args, **call.kwargs)
                 else:
                     value = call.func(*call.args, **call.kwargs)
-                if inspect.isawaitable(value):  # a sync callable that returned one
+                if value is not None and inspect.isawaitable(value):  # a sync callable's
                     value = await value
         except Exception as exc:  # noqa: BLE001 - thrown back into the lifecycle
             value, error = None, exc
@@ -148,15 +147,15 @@ def exchange(api: API, req: Request, resp: Response, match: Match) -> Lifecycle:
                 kwargs = callee.select(params) if params else None
             else:
                 resolver = _resolver(api, req, resp, params)
-                steps = resolver.steps_for(callee)
-                if steps is None:
+                plan = resolver.flat_plan(callee)
+                if plan is None:
                     kwargs = yield from resolver.arguments(callee.plans)
-                else:  # the flat path: no generator per provider (see `Resolver.steps_for`)
-                    for step in steps:
+                else:  # no generator per provider (see `Resolver.flat_plan`)
+                    for step in plan.steps:
                         call = resolver.begin(step)
                         if call is not None:
                             resolver.end(step, (yield call))
-                    kwargs = resolver.values_for(callee.plans)
+                    kwargs = resolver.values_for(plan)
             value = yield Call(callee.func, (req, resp), kwargs, callee.is_async)
             if value is not None:
                 apply_return_value(resp, value)
@@ -164,7 +163,7 @@ def exchange(api: API, req: Request, resp: Response, match: Match) -> Lifecycle:
         failed = True
         yield from _recover(api, req, resp, exc)
     try:
-        local_after = route.after_hooks() if route is not None else ()
+        local_after = () if route is None else route.after_hooks() if route.scopes else route.after
         if local_after or hooks.after:
             for hook in (*local_after, *hooks.after):
                 yield _call(hook, (req, resp))
@@ -183,10 +182,12 @@ def _enter(req: Request, resp: Response, match: Match) -> tuple[Any, ...]:
         return ()
     req.route = route
     req.path_params = match.params  # type: ignore[assignment]
-    req._body.check_declared_length()
+    body = req._body
+    if body.limit is not None:
+        body.check_declared_length()
     if route.status_code is not None:
         resp._status_code = route.status_code
-    return route.before_hooks()
+    return route.before_hooks() if route.scopes else route.before
 
 
 def _resolver(api: API, req: Request, resp: Response, params: dict[str, Any]) -> Resolver:
@@ -243,15 +244,15 @@ def _handle(api: API, route: Route, req: Request, resp: Response) -> Lifecycle:
         if callee.fast or resolver is None:
             result = yield _call(callee, (req, resp), params)
             continue
-        steps = resolver.steps_for(callee)
-        if steps is None:
+        plan = resolver.flat_plan(callee)
+        if plan is None:
             kwargs = yield from resolver.arguments(callee.plans)
-        else:  # the flat path: no generator per provider
-            for step in steps:
+        else:  # no generator per provider (see `Resolver.flat_plan`)
+            for step in plan.steps:
                 call = resolver.begin(step)
                 if call is not None:
                     resolver.end(step, (yield call))
-            kwargs = resolver.values_for(callee.plans)
+            kwargs = resolver.values_for(plan)
         result = yield Call(callee.func, (req, resp), kwargs, callee.is_async)
     apply_return_value(resp, result)
 
@@ -356,7 +357,9 @@ def finish(api: API, req: Request, resp: Response) -> Lifecycle:
     """
     try:
         if req.teardowns:
-            for call in _teardown_calls(req.teardowns):
+            teardowns = req.teardowns[::-1]
+            req.teardowns.clear()  # in place, so each runs once: the resolver holds this list
+            for call in teardowns:
                 try:
                     yield call
                 except Exception:
@@ -367,50 +370,23 @@ def finish(api: API, req: Request, resp: Response) -> Lifecycle:
             except Exception:
                 log.exception("Background task %r failed", func)
     finally:
-        req.close_uploads()
+        if req.form_data is not None:
+            req.close_uploads()
 
 
 def teardown(resolver: Resolver) -> Lifecycle:
     """Close the request's generator dependencies, newest first, once each."""
-    for call in _teardown_calls(resolver.teardown):
+    yield from _close(resolver.teardown)
+
+
+def _close(calls: list[Call]) -> Lifecycle:
+    pending = calls[::-1]
+    calls.clear()  # in place, so each runs once: the request holds this same list
+    for call in pending:
         try:
             yield call
         except Exception:
             log.exception("Dependency teardown failed")
-
-
-def _teardown_calls(gens: list[Any]) -> list[Call]:
-    """The calls that close `gens`, newest first; empties `gens`, so each runs once.
-
-    A list, not a generator: `finish` runs for every request with a
-    generator dependency, and one generator layer fewer is measurable there.
-    """
-    calls = [
-        Call(_finish_async_gen, (gen,), None, True)
-        if isinstance(gen, AsyncGeneratorType)
-        else Call(_finish_gen, (gen,), None, False)
-        for gen in reversed(gens)
-    ]
-    gens.clear()  # in place: the request holds this same list
-    return calls
-
-
-def _finish_gen(gen: Any) -> None:
-    try:
-        next(gen)
-    except StopIteration:
-        return
-    gen.close()
-    log.warning("Dependency generator %r yielded more than once; closed it", gen)
-
-
-async def _finish_async_gen(gen: Any) -> None:
-    try:
-        await anext(gen)
-    except StopAsyncIteration:
-        return
-    await gen.aclose()
-    log.warning("Dependency generator %r yielded more than once; closed it", gen)
 
 
 def websocket_exchange(api: API, req: Request, ws: WebSocket, match: Match) -> Lifecycle:

@@ -354,13 +354,14 @@ class Response(SansIOResponse):
         and drops the body of HEAD requests and bodiless statuses.
         """
         code = self._status_code
+        api = getattr(req, "api", None)
         if (
             self.stream_body is None
             and not (self._problem or self._conditional or self.cookies)
             and code >= 200
             and code != 204
             and code != 304
-            and not _settings(req).auto_etag
+            and (api is None or not api.settings.auto_etag)
         ):
             self._finalize_bytes(req, codec)
             return
@@ -466,10 +467,10 @@ class Response(SansIOResponse):
 
 def _media_type(req: Any) -> str:
     """The format `resp.media` is rendered in: the client's pick, else JSON."""
-    accept = first_header(req.headers, "Accept")
-    if not accept or accept == "*/*":
+    values = req.headers.getlist("Accept")
+    if not values or values[0] == "*/*" or not values[0]:
         return JSON
-    return negotiate(accept, RENDERABLE) or JSON
+    return negotiate(values[0], RENDERABLE) or JSON
 
 
 def _settings(req: Any) -> Settings:
