@@ -187,10 +187,13 @@ class _Headers(Headers):
     scan. ASGI servers send names lowercased, so other lookups compare bytes.
     """
 
-    def __init__(self, raw: list[tuple[bytes, bytes]], seen: dict[str, list[str]]) -> None:
+    def __init__(
+        self, raw: list[tuple[bytes, bytes]], accept: tuple[str, ...], content_type: tuple[str, ...]
+    ) -> None:
         self._raw = raw
-        #: The values of `accept` and `content-type`, by name; [] when absent.
-        self._seen = seen
+        #: The values of `accept` and `content-type`, decoded: () when absent.
+        self._accept = accept
+        self._content_type = content_type
 
     def __getattr__(self, name: str) -> Any:
         if name == "_list":  # werkzeug's store, built on first full use
@@ -203,12 +206,13 @@ class _Headers(Headers):
         if "_list" in self.__dict__:  # built, and perhaps changed since: it is the truth
             return super().getlist(key, type)
         lowered = key.lower()
-        values = self._seen.get(lowered)
-        if values is None:
+        if lowered == "accept":
+            values = list(self._accept)
+        elif lowered == "content-type":
+            values = list(self._content_type)
+        else:
             name = lowered.encode("latin-1")
             values = [v.decode("latin-1") for k, v in self._raw if k == name]
-        elif type is None:
-            return values.copy()  # the caller's to keep, as werkzeug's is
         if type is None:
             return values
         converted = []
@@ -236,8 +240,8 @@ def request_from_scope(
     if not isinstance(raw, list):
         raw = list(raw)
     length: int | None = None
-    accept: list[str] = []
-    content_type: list[str] = []
+    accept: tuple[str, ...] = ()
+    content_type: tuple[str, ...] = ()
     for name, value in raw:
         if name == b"content-length":
             if value:
@@ -245,10 +249,10 @@ def request_from_scope(
                     raise _BadRequest("Content-Length is not a number.")
                 length = int(value)
         elif name == b"accept":
-            accept.append(value.decode("latin-1"))
+            accept = (*accept, value.decode("latin-1"))
         elif name == b"content-type":
-            content_type.append(value.decode("latin-1"))
-    headers = _Headers(raw, {"accept": accept, "content-type": content_type})
+            content_type = (*content_type, value.decode("latin-1"))
+    headers = _Headers(raw, accept, content_type)
     root_path, path = _path(scope)
     client = scope.get("client")
     server = scope.get("server")
@@ -419,11 +423,7 @@ class ASGIAdapter:
             else:
                 await self._send_body(resp, send)
         finally:  # also when the client went away mid-response
-            if not late and req.teardowns and not resp.tasks and req.form_data is None:
-                for c in req.teardowns[::-1]:
-                    await c.func(*c.args)
-                req.teardowns.clear()
-            elif not late and needs_finish(req, resp):
+            if not late and needs_finish(req, resp):
                 await drive_async(finish(api, req, resp), _run_sync)
 
     async def _sync_within(

@@ -41,6 +41,8 @@ __all__ = ["ArgPlan", "FlatPlan", "Resolver", "Step", "ValidationFailed", "plan_
 log = logging.getLogger("responder.pipeline")
 
 EMPTY = inspect.Parameter.empty
+#: `Resolver.advance` called without a value: the plan is starting.
+_FIRST: Any = object()
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _REQUEST_NAMES = frozenset({"req", "request"})
 _RESPONSE_NAMES = frozenset({"resp", "response"})
@@ -202,9 +204,11 @@ class Resolver:
     """
 
     __slots__ = (
-        "_bodies", "_errors", "_form", "_gen", "_resolving", "cache", "path_params", "registry",
-        "req", "resp", "socket", "teardown",
+        "_at", "_bodies", "_errors", "_form", "_gen", "_resolving", "cache", "path_params",
+        "registry", "req", "resp", "socket", "teardown",
     )  # fmt: skip
+    #: `advance`'s place in its plan (set by its first call).
+    _at: int
 
     def __init__(
         self,
@@ -397,18 +401,47 @@ class Resolver:
         """
         memo = callee.steps
         registry = self.registry
+        params = self.path_params
         if (
             memo is None
             or memo[0] is not registry
             or memo[1] != registry.version
-            or self.path_params.keys() != memo[2]
+            or ((params or memo[2]) and params.keys() != memo[2])
         ):
             names = frozenset(self.path_params)
             memo = (registry, registry.version, names, _flat_plan(callee.plans, registry, names))
             callee.steps = memo
         return memo[3]  # type: ignore[no-any-return]
 
-    def begin(self, step: Step) -> Call | None:
+    def advance(self, plan: FlatPlan, value: Any = _FIRST) -> Call | None:
+        """Run `plan` one call at a time: return the next call it needs, or None.
+
+        Called first without `value`, then with each call's result. Ending one
+        step and beginning the next in a single call halves the calls per
+        provider, which is most of what a flat plan costs.
+        """
+        steps = plan.steps
+        if value is _FIRST:
+            at = 0
+        else:
+            step = steps[self._at]
+            at = self._at + 1
+            if step.provider is None:  # the body that was read
+                if self._errors is None:
+                    self._errors = []
+                self._take_body(step.plan, value, {}, self._errors)
+            else:
+                self.cache[step.func] = value
+                if step.closer is not None:
+                    self.teardown.append(Call(step.closer, (self._gen,), None, step.is_async))
+        for index in range(at, len(steps)):
+            call = self._begin(steps[index])
+            if call is not None:
+                self._at = index
+                return call
+        return None
+
+    def _begin(self, step: Step) -> Call | None:
         """The call that performs `step`, or None when there is nothing to run."""
         if step.provider is None:  # the body, for a model
             req = self.req
@@ -425,25 +458,12 @@ class Resolver:
         gen = self._gen = step.func(**kwargs)
         return Call(step.first, (gen, step.name), None, step.is_async)
 
-    def end(self, step: Step, value: Any) -> None:
-        """Keep what the call `begin` returned for `step` produced."""
-        if step.provider is not None:
-            self.cache[step.func] = value
-            if step.closer is not None:
-                self.teardown.append(Call(step.closer, (self._gen,), None, step.is_async))
-                self._gen = None
-            return
-        if self._errors is None:
-            self._errors = []
-        self._take_body(step.plan, value, {}, self._errors)
-
     def values_for(self, plan: FlatPlan) -> dict[str, Any]:
         """The callee's arguments once the plan's steps have run; one 422 for bad bodies."""
-        values = self._values(plan.recipe)
         if self._errors:
             errors, self._errors = self._errors, None
             raise ValidationFailed(errors)
-        return values
+        return self._values(plan.recipe)
 
     def _values(self, recipe: Recipe) -> dict[str, Any]:
         values: dict[str, Any] = {}

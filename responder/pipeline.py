@@ -146,15 +146,15 @@ def exchange(api: API, req: Request, resp: Response, match: Match) -> Lifecycle:
             if callee.fast:
                 kwargs = callee.select(params) if params else None
             else:
-                resolver = _resolver(api, req, resp, params)
+                resolver = Resolver(api.dependencies, req, resp, params)
+                req.teardowns = resolver.teardown
                 plan = resolver.flat_plan(callee)
                 if plan is None:
                     kwargs = yield from resolver.arguments(callee.plans)
                 else:  # no generator per provider (see `Resolver.flat_plan`)
-                    for step in plan.steps:
-                        call = resolver.begin(step)
-                        if call is not None:
-                            resolver.end(step, (yield call))
+                    call = resolver.advance(plan)
+                    while call is not None:
+                        call = resolver.advance(plan, (yield call))
                     kwargs = resolver.values_for(plan)
             value = yield Call(callee.func, (req, resp), kwargs, callee.is_async)
             if value is not None:
@@ -248,10 +248,9 @@ def _handle(api: API, route: Route, req: Request, resp: Response) -> Lifecycle:
         if plan is None:
             kwargs = yield from resolver.arguments(callee.plans)
         else:  # no generator per provider (see `Resolver.flat_plan`)
-            for step in plan.steps:
-                call = resolver.begin(step)
-                if call is not None:
-                    resolver.end(step, (yield call))
+            call = resolver.advance(plan)
+            while call is not None:
+                call = resolver.advance(plan, (yield call))
             kwargs = resolver.values_for(plan)
         result = yield Call(callee.func, (req, resp), kwargs, callee.is_async)
     apply_return_value(resp, result)

@@ -65,6 +65,9 @@ class Request(SansIORequest):
         client_port: The peer's port, when the server reports it.
     """
 
+    #: The application handling the request, once it is known.
+    api: API | None = None
+    _client_port = 0
     #: The route that matched, once routing is done.
     route: Any = None
     #: The generator dependencies to close once the response is sent: the
@@ -101,8 +104,10 @@ class Request(SansIORequest):
         self.headers = headers
         self.remote_addr = remote_addr
         self._body = body if body is not None else Body(EMPTY)
-        self._client_port = client_port
-        self.api = api
+        if client_port:
+            self._client_port = client_port
+        if api is not None:
+            self.api = api
         self.path_params: dict[str, Any] = {}
 
     @cached_property

@@ -414,7 +414,7 @@ class Response(SansIOResponse):
         media = self._media
         if media is not UNSET:
             mimetype = _media_type(req)
-            content = codec.encode(media, mimetype)
+            content = codec.dump_json(media) if mimetype == JSON else codec.encode(media, mimetype)
             if not store:
                 store.append(("Content-Type", mimetype))
                 store.append(("Content-Length", str(len(content))))
