@@ -108,12 +108,23 @@ class Body:
     async def read(self) -> bytes:
         """Return the whole body, reading it on first use."""
         if self._cached is None:
-            # The loop of `aiter`, without an async generator per request.
-            self._begin_stream()
+            # `aiter`'s loop, written out: most bodies are read this way, and
+            # an async generator and a call per chunk cost more than the read.
+            if self._streamed:
+                raise RuntimeError(
+                    "The request body was already streamed and cannot be read again."
+                )
+            limit = self.limit
+            if limit is not None:
+                self.check_declared_length()
+            self._streamed = True
             chunks = []
             next_chunk = self._source.next_chunk
             while chunk := await next_chunk():
-                chunks.append(self._count(chunk))
+                self._received += len(chunk)
+                if limit is not None and self._received > limit:
+                    raise PayloadTooLarge(limit)
+                chunks.append(chunk)
             self._cached = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         return self._cached
 

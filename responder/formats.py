@@ -276,6 +276,8 @@ class Codec:
 #: below the depth at which encoders (orjson stops at 255) and recursive
 #: code give up, so a hostile body is refused with a 400 up front.
 MAX_DEPTH = 200
+#: Bodies shorter than this cannot nest past `MAX_DEPTH` (two bytes per level).
+SHALLOW = 2 * MAX_DEPTH
 
 
 def check_depth(value: Any, size: int) -> Any:
@@ -284,7 +286,7 @@ def check_depth(value: Any, size: int) -> Any:
     A body of `size` bytes cannot nest deeper than `size // 2` levels, so
     small bodies, the common case, skip the walk.
     """
-    if size < 2 * MAX_DEPTH:
+    if size < SHALLOW:
         return value
     stack = [(value, 1)]
     while stack:

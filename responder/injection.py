@@ -35,14 +35,22 @@ if TYPE_CHECKING:
     from .request import Request
     from .response import Response
 
-__all__ = ["ArgPlan", "FlatPlan", "Resolver", "Step", "ValidationFailed", "plan_arguments"]
+__all__ = [
+    "START",
+    "ArgPlan",
+    "FlatPlan",
+    "Resolver",
+    "Step",
+    "ValidationFailed",
+    "plan_arguments",
+]
 
 #: Teardowns run as part of the request's lifecycle and log under its name.
 log = logging.getLogger("responder.pipeline")
 
 EMPTY = inspect.Parameter.empty
-#: `Resolver.advance` called without a value: the plan is starting.
-_FIRST: Any = object()
+#: The value to pass `Resolver.next_call` first: no call has run yet.
+START: Any = object()
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _REQUEST_NAMES = frozenset({"req", "request"})
 _RESPONSE_NAMES = frozenset({"resp", "response"})
@@ -73,6 +81,8 @@ class ArgPlan:
     many: bool = False
     provider: Callable[..., Any] | None = None
     annotation: Any = None
+    #: For a body: whether it is a Pydantic model, which only an object can be.
+    model: bool = False
 
 
 def _hints(func: Callable[..., Any]) -> dict[str, Any]:
@@ -152,7 +162,13 @@ def _plan_one(name: str, annotation: Any, marker: Any, default: Any) -> ArgPlan:
         return ArgPlan(name, "depends", provider=marker.dependency)
     if isinstance(marker, Param):
         if isinstance(marker, BodyParam):
-            return ArgPlan(name, "body", annotation=annotation, adapter=_adapter(annotation, None))
+            return ArgPlan(
+                name,
+                "body",
+                annotation=annotation,
+                adapter=_adapter(annotation, None),
+                model=_is_model(annotation),
+            )
         default = marker.default if default is EMPTY and not marker.required else default
         return ArgPlan(
             name,
@@ -171,7 +187,9 @@ def _plan_one(name: str, annotation: Any, marker: Any, default: Any) -> ArgPlan:
     if name in _SOCKET_NAMES or annotation is _websocket_type():
         return ArgPlan(name, "socket")
     if _is_model(annotation) and default is EMPTY:
-        return ArgPlan(name, "body", annotation=annotation, adapter=TypeAdapter(annotation))
+        return ArgPlan(
+            name, "body", annotation=annotation, adapter=TypeAdapter(annotation), model=True
+        )
     return ArgPlan(name, "named", default=default, annotation=annotation)
 
 
@@ -207,7 +225,7 @@ class Resolver:
         "_at", "_bodies", "_errors", "_form", "_gen", "_resolving", "cache", "path_params",
         "registry", "req", "resp", "socket", "teardown",
     )  # fmt: skip
-    #: `advance`'s place in its plan (set by its first call).
+    #: Where `next_call` is in its plan.
     _at: int
 
     def __init__(
@@ -366,7 +384,7 @@ class Resolver:
         self, plan: ArgPlan, media: Any, values: dict[str, Any], errors: list[dict[str, Any]]
     ) -> None:
         key = plan.annotation
-        if _is_model(key) and not isinstance(media, dict):
+        if plan.model and not isinstance(media, dict):
             errors.append(
                 {"type": "model_type", "loc": ["body"], "msg": "The body must be an object"}
             )
@@ -385,11 +403,11 @@ class Resolver:
         """`callee`'s parameters as a flat plan, or None when `arguments` must resolve them.
 
         Most handlers take registered providers, the request, path values
-        and a body model. For them the pipeline runs the plan's steps in a
-        plain loop (`begin` each, send the result back with `end`, then
-        `values_for`) rather than `arguments`' generators nested per
-        provider, which cost more than the providers themselves. The order,
-        caching, teardowns and 422s are those of `arguments`.
+        and a body model. For them the pipeline runs the plan in a plain
+        loop (`next_call` until it returns None, then `values_for`) rather
+        than `arguments`' generators nested per provider, which cost more
+        than the providers themselves. The order, caching, teardowns and
+        422s are those of `arguments`.
 
         Args:
             callee: An `endpoint.Callee`; its `steps` slot keeps the plan
@@ -413,20 +431,20 @@ class Resolver:
             callee.steps = memo
         return memo[3]  # type: ignore[no-any-return]
 
-    def advance(self, plan: FlatPlan, value: Any = _FIRST) -> Call | None:
-        """Run `plan` one call at a time: return the next call it needs, or None.
+    def next_call(self, plan: FlatPlan, value: Any) -> Call | None:
+        """Run `plan` a call at a time: keep `value`, return the next call or None.
 
-        Called first without `value`, then with each call's result. Ending one
-        step and beginning the next in a single call halves the calls per
-        provider, which is most of what a flat plan costs.
+        Pass `START` first, then the result of each call returned. Keeping
+        one step's result and beginning the next is a single call, as a
+        method call costs about what running a small provider does.
         """
         steps = plan.steps
-        if value is _FIRST:
+        if value is START:
             at = 0
         else:
             step = steps[self._at]
             at = self._at + 1
-            if step.provider is None:  # the body that was read
+            if step.provider is None:  # the body just read, for a model
                 if self._errors is None:
                     self._errors = []
                 self._take_body(step.plan, value, {}, self._errors)
@@ -434,38 +452,36 @@ class Resolver:
                 self.cache[step.func] = value
                 if step.closer is not None:
                     self.teardown.append(Call(step.closer, (self._gen,), None, step.is_async))
-        for index in range(at, len(steps)):
-            call = self._begin(steps[index])
-            if call is not None:
-                self._at = index
-                return call
+        while at < plan.size:
+            step = steps[at]
+            at += 1
+            if step.provider is None:
+                req = self.req
+                if req.method in WRITE_METHODS and step.plan.annotation not in self._bodies:
+                    self._at = at - 1
+                    return Call(req.media, (), None, True, req.media_sync)
+            elif step.func not in self.cache:
+                self._at = at - 1
+                return step.call or self._provider_call(step)
         return None
 
-    def _begin(self, step: Step) -> Call | None:
-        """The call that performs `step`, or None when there is nothing to run."""
-        if step.provider is None:  # the body, for a model
-            req = self.req
-            if req.method not in WRITE_METHODS or step.plan.annotation in self._bodies:
-                return None
-            return Call(req.media, (), None, True, req.media_sync)
-        if step.func in self.cache:
-            return None
-        if step.call is not None:
-            return step.call
-        kwargs = self._values(step.recipe) if step.recipe else _NO_ARGUMENTS
+    def _provider_call(self, step: Step) -> Call:
+        kwargs = self.values_for(step.recipe, final=False) if step.recipe else _NO_ARGUMENTS
         if step.first is None:
             return Call(step.func, (), kwargs, step.is_async)
         gen = self._gen = step.func(**kwargs)
         return Call(step.first, (gen, step.name), None, step.is_async)
 
-    def values_for(self, plan: FlatPlan) -> dict[str, Any]:
-        """The callee's arguments once the plan's steps have run; one 422 for bad bodies."""
-        if self._errors:
+    def values_for(self, recipe: Recipe, *, final: bool = True) -> dict[str, Any]:
+        """The values a recipe names, once the plan's steps have run.
+
+        `final` (the callee's own recipe, after every step): raise the one 422
+        for every bad body first. A provider's arguments are taken earlier,
+        with `final=False`, as `arguments` reports bad values only at the end.
+        """
+        if final and self._errors:
             errors, self._errors = self._errors, None
             raise ValidationFailed(errors)
-        return self._values(plan.recipe)
-
-    def _values(self, recipe: Recipe) -> dict[str, Any]:
         values: dict[str, Any] = {}
         for name, source, key in recipe:
             if source is _PROVIDED:
@@ -618,10 +634,11 @@ class Step:
 class FlatPlan:
     """A callee's steps, in the order `Resolver.arguments` would run them, and its recipe."""
 
-    __slots__ = ("recipe", "steps")
+    __slots__ = ("recipe", "size", "steps")
 
     def __init__(self, steps: tuple[Step, ...], recipe: Recipe) -> None:
         self.steps = steps
+        self.size = len(steps)
         self.recipe = recipe
 
 

@@ -24,7 +24,7 @@ from .call import Call
 from .endpoint import Callee
 from .error_pages import render_error, render_unhandled
 from .errors import HTTPError
-from .injection import Resolver
+from .injection import START, Resolver
 from .response import Response
 from .validation import apply_response_model, validate_params
 from .websocket import (
@@ -152,10 +152,10 @@ def exchange(api: API, req: Request, resp: Response, match: Match) -> Lifecycle:
                 if plan is None:
                     kwargs = yield from resolver.arguments(callee.plans)
                 else:  # no generator per provider (see `Resolver.flat_plan`)
-                    call = resolver.advance(plan)
+                    call = resolver.next_call(plan, START)
                     while call is not None:
-                        call = resolver.advance(plan, (yield call))
-                    kwargs = resolver.values_for(plan)
+                        call = resolver.next_call(plan, (yield call))
+                    kwargs = resolver.values_for(plan.recipe)
             value = yield Call(callee.func, (req, resp), kwargs, callee.is_async)
             if value is not None:
                 apply_return_value(resp, value)
@@ -248,10 +248,10 @@ def _handle(api: API, route: Route, req: Request, resp: Response) -> Lifecycle:
         if plan is None:
             kwargs = yield from resolver.arguments(callee.plans)
         else:  # no generator per provider (see `Resolver.flat_plan`)
-            call = resolver.advance(plan)
+            call = resolver.next_call(plan, START)
             while call is not None:
-                call = resolver.advance(plan, (yield call))
-            kwargs = resolver.values_for(plan)
+                call = resolver.next_call(plan, (yield call))
+            kwargs = resolver.values_for(plan.recipe)
         result = yield Call(callee.func, (req, resp), kwargs, callee.is_async)
     apply_return_value(resp, result)
 

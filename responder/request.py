@@ -22,7 +22,7 @@ from werkzeug.utils import cached_property
 
 from .body import EMPTY, Body
 from .errors import HTTPError
-from .formats import Codec, check_depth, format_for_content_type, negotiate
+from .formats import SHALLOW, Codec, check_depth, format_for_content_type, negotiate
 from .multipart import (
     DEFAULT_LIMITS,
     FormData,
@@ -141,9 +141,10 @@ class Request(SansIORequest):
     @cached_property
     def mimetype(self) -> str:
         """The body's media type, lowercased, without parameters."""
-        value = first_header(self.headers, "Content-Type")
-        if not value:
+        values = self.headers.getlist("Content-Type")
+        if not values or not values[0]:
             return ""
+        value = values[0]
         if ";" not in value:
             return value.strip().lower()
         return value.split(";", 1)[0].strip().lower()
@@ -345,7 +346,8 @@ class Request(SansIORequest):
             value = Codec.load_msgpack(data)
         else:
             value = Codec.load_json(data)
-        return check_depth(value, len(data))
+        # A body this small cannot nest too deep; most are, so skip the call.
+        return value if len(data) < SHALLOW else check_depth(value, len(data))
 
     def _decode_form(self, data: bytes) -> dict[str, Any]:
         if self.mimetype == "multipart/form-data":

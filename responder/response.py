@@ -413,8 +413,13 @@ class Response(SansIOResponse):
         store = headers._list
         media = self._media
         if media is not UNSET:
-            mimetype = _media_type(req)
-            content = codec.dump_json(media) if mimetype == JSON else codec.encode(media, mimetype)
+            accept = req.headers.getlist("Accept")  # `_media_type`, written out for this hot path
+            if not accept or accept[0] == "*/*" or not accept[0]:
+                mimetype = JSON
+                content = codec.dump_json(media)
+            else:
+                mimetype = negotiate(accept[0], RENDERABLE) or JSON
+                content = codec.encode(media, mimetype)
             if not store:
                 store.append(("Content-Type", mimetype))
                 store.append(("Content-Length", str(len(content))))
