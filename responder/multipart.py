@@ -49,6 +49,8 @@ _FEED = 64 * 1024  # bytes handed to the decoder at a time
 #: Decoder states in which it is reading a preamble or part headers.
 _HEADERS = (State.PREAMBLE, State.PART)
 _MAX_BOUNDARY = 200
+#: How far back from the end of the buffer a boundary line is looked for.
+_TAIL = _MAX_BOUNDARY + 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +137,7 @@ class MultipartParser:
         self.limits = limits
         self.form = FormData()
         self._decoder = MultipartDecoder(boundary)
+        self._dash_boundary = b"--" + boundary
         self._started = False
         self._done = False
         self._parts = 0
@@ -157,6 +160,8 @@ class MultipartParser:
         try:
             for start in range(0, len(chunk), _FEED):
                 self._decoder.receive_data(chunk[start : start + _FEED])
+                if self._ends_in_boundary_line():
+                    continue  # wait for the rest of the line: see `_ends_in_boundary_line`
                 self._drain()
                 if self._done:
                     return
@@ -190,6 +195,28 @@ class MultipartParser:
             self._upload.close()
             self._upload = None
         self.form.close()
+
+    def _ends_in_boundary_line(self) -> bool:
+        """Tell whether the buffer ends inside a boundary line that is longer than the boundary.
+
+        The decoder keeps back a possible partial boundary at the end of its
+        buffer only up to the boundary's own length. A chunk that stops after
+        `--boundary-` (the closing dashes, half sent) or in the whitespace a
+        sender may pad a boundary line with would be misread: the line break
+        before it released as data. Decoding resumes once the line is whole.
+        """
+        buffer = self._decoder.buffer
+        start = max(0, len(buffer) - _TAIL)
+        line = max(buffer.rfind(b"\n", start), buffer.rfind(b"\r", start)) + 1
+        if line == 0:
+            return False
+        rest = bytes(buffer[line:])
+        dash_boundary = self._dash_boundary
+        return (
+            len(rest) > len(dash_boundary)
+            and rest.startswith(dash_boundary)
+            and not rest[len(dash_boundary) :].strip(b"- \t")
+        )
 
     def _drain(self) -> None:
         decoder = self._decoder

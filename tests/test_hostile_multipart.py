@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 import responder
 from responder import UploadFile
 from responder.adapters.testing import TestClient
-from responder.multipart import MultipartLimits
+from responder.multipart import MultipartLimits, MultipartParser
 
 PROBLEM_JSON = "application/problem+json"
 OCTETS = "application/octet-stream"
@@ -89,6 +89,49 @@ def assert_problem(response: Any, status: int, words: str) -> None:
 
 
 FILE = part("doc", b"d" * 300, filename="d.bin")
+
+
+@pytest.mark.parametrize(
+    ("body", "content"),
+    [
+        (part("f", b"\x00\r", filename="f.bin") + end(), b"\x00\r"),
+        (part("f", b"\x00", filename="f.bin") + end().rstrip(), b"\x00"),
+        (
+            part("a", b"x\r\ny")
+            + part("f", b"\x00\r", filename="f.bin").replace(
+                f"--{BOUNDARY}\r\n".encode(), f"--{BOUNDARY} \t\r\n".encode()
+            )
+            + end(),
+            b"\x00\r",
+        ),
+        ((part("f", b"\x00\n", filename="f.bin") + end()).replace(b"\r\n", b"\n"), b"\x00\n"),
+    ],
+    ids=["closing", "closing-without-crlf", "padded-boundary-line", "bare-lf"],
+)
+def test_every_way_of_cutting_a_body_into_chunks_parses_the_same(
+    body: bytes, content: bytes
+) -> None:
+    """Wherever the chunks of a body split, even inside a boundary line, the form is the same.
+
+    The decoder underneath keeps back a partial boundary only up to the
+    boundary's own length, so `--boundary-` or a padded boundary line at the
+    end of a chunk used to leak the line break before it into the file.
+    """
+
+    def parse(chunks: list[bytes]) -> list[tuple[str, Any]]:
+        parser = MultipartParser(BOUNDARY.encode())
+        for chunk in chunks:
+            parser.feed(chunk)
+        return [
+            (name, value if isinstance(value, str) else value.read())
+            for name, value in parser.finish().items
+        ]
+
+    whole = parse([body])
+    assert whole[-1] == ("f", content)
+    for cut in range(len(body) + 1):
+        for second in range(cut, min(len(body), cut + 12) + 1):
+            assert parse([body[:cut], body[cut:second], body[second:]]) == whole, (cut, second)
 
 
 @pytest.mark.parametrize("path", ["/sync", "/async"])
