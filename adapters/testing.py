@@ -382,6 +382,13 @@ class _WSGITransport(httpx.WSGITransport):
     tested against the former would mis-decode non-ASCII paths and could not
     see malformed UTF-8 at all, so the raw path of each request is kept here
     and translated the way servers do.
+
+    httpx also turns every header into an environ key as it comes, so a
+    header named `CONTENT_LENGTH` would overwrite the real length and a
+    repeated header would keep only its last value. Servers drop header names
+    with underscores (gunicorn, waitress; nginx by default) precisely because
+    they would collide with the `-` spelling, and join repeated headers with
+    commas; the header keys are rebuilt that way here.
     """
 
     def __init__(
@@ -395,13 +402,30 @@ class _WSGITransport(httpx.WSGITransport):
         self._app = app
         self._raise = raise_server_exceptions
         self._raw_path = b"/"
+        self._headers: list[tuple[bytes, bytes]] = []
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self._raw_path = request.url.raw_path.split(b"?", 1)[0]
+        self._headers = request.headers.raw
         return super().handle_request(request)
+
+    def _header_keys(self, environ: WSGIEnvironment) -> None:
+        for key in [key for key in environ if key.startswith("HTTP_")]:
+            del environ[key]
+        environ.pop("CONTENT_TYPE", None)
+        environ.pop("CONTENT_LENGTH", None)
+        for name, value in self._headers:
+            if b"_" in name:
+                continue
+            key = name.decode("latin-1").upper().replace("-", "_")
+            if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                key = "HTTP_" + key
+            text = value.decode("latin-1")
+            environ[key] = f"{environ[key]},{text}" if key in environ else text
 
     def _call(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         environ["responder.test.raise_server_exceptions"] = self._raise
+        self._header_keys(environ)
         environ["PATH_INFO"] = unquote_to_bytes(self._raw_path).decode("latin-1")
         environ["RAW_URI"] = environ["REQUEST_URI"] = self._raw_path.decode("latin-1")
         # httpx hands the app a BytesIO of the whole body, so reading to EOF is safe

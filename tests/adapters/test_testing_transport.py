@@ -215,6 +215,25 @@ def test_wsgi_round_trip(make_client: Callable[..., Any]) -> None:
     assert client.get("http://example.com/x").json()["host"] == "example.com"
 
 
+def test_wsgi_headers_are_keyed_the_way_servers_key_them(
+    make_client: Callable[..., Any],
+) -> None:
+    """An underscore name cannot pose as Content-Length; repeated headers are joined."""
+    client = make_client(wsgi_echo, mode="wsgi")
+    response = client.post(
+        "/p",
+        content=b"payload",
+        headers=[
+            ("CONTENT_LENGTH", "2"),
+            ("X_Custom", "spoof"),
+            ("X-Custom", "a"),
+            ("X-Custom", "b"),
+        ],
+    )
+    assert response.json()["body"] == "payload"
+    assert response.json()["custom"] == "a,b"
+
+
 def test_invalid_mode() -> None:
     with pytest.raises(ValueError, match="mode"):
         TestClient(echo_app, mode="rsgi")
