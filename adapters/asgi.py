@@ -1,8 +1,9 @@
 """The ASGI adapter (ASGI 3, and ASGI 2 through `bind`): HTTP and lifespan.
 
 Async routes run on the event loop and never leave it. A sync route takes a
-single hop to a worker thread for its whole lifecycle; if it reads the body
-there, each chunk is fetched from the loop with `run_coroutine_threadsafe`.
+single hop to a worker thread for its whole lifecycle. A small declared body
+is received on the loop before that hop; a larger one is fetched from the
+loop chunk by chunk, with `run_coroutine_threadsafe`, as the route reads it.
 """
 
 from __future__ import annotations
@@ -183,8 +184,8 @@ class _Headers(Headers):
     Most requests consult one or two headers (`Accept`, `Content-Type`);
     decoding every pair up front costs more than routing. Those two are
     decoded during the pass over the raw pairs that finding `Content-Length`
-    needs anyway, so reading them later is a dictionary lookup, not a second
-    scan. ASGI servers send names lowercased, so other lookups compare bytes.
+    needs anyway, so reading them later takes no second scan. ASGI servers
+    send names lowercased, so other lookups compare bytes.
     """
 
     def __init__(

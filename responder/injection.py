@@ -11,7 +11,6 @@ the generator teardowns for after the response is sent.
 from __future__ import annotations
 
 import inspect
-import logging
 import typing
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
@@ -36,21 +35,25 @@ if TYPE_CHECKING:
     from .response import Response
 
 __all__ = [
+    "ENDED",
     "START",
     "ArgPlan",
     "FlatPlan",
     "Resolver",
     "Step",
     "ValidationFailed",
+    "closing_call",
     "plan_arguments",
+    "teardown_call",
 ]
 
-#: Teardowns run as part of the request's lifecycle and log under its name.
-log = logging.getLogger("responder.pipeline")
 
 EMPTY = inspect.Parameter.empty
 #: The value to pass `Resolver.next_call` first: no call has run yet.
 START: Any = object()
+#: What stepping a generator dependency returns when it ends instead of yielding.
+NO_VALUE: Any = object()
+ENDED: Any = object()
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _REQUEST_NAMES = frozenset({"req", "request"})
 _RESPONSE_NAMES = frozenset({"resp", "response"})
@@ -399,6 +402,16 @@ class Resolver:
 
     # -- the flat path ------------------------------------------------------
 
+    def resolve(self, callee: Any) -> Generator[Call, Any, dict[str, Any]]:
+        """The keyword arguments for `callee`: by its flat plan when it has one."""
+        plan = self.flat_plan(callee)
+        if plan is None:
+            return (yield from self.arguments(callee.plans))
+        call = self.next_call(plan, START)
+        while call is not None:
+            call = self.next_call(plan, (yield call))
+        return self.values_for(plan.recipe)
+
     def flat_plan(self, callee: Any) -> FlatPlan | None:
         """`callee`'s parameters as a flat plan, or None when `arguments` must resolve them.
 
@@ -448,10 +461,15 @@ class Resolver:
                 if self._errors is None:
                     self._errors = []
                 self._take_body(step.plan, value, {}, self._errors)
+            elif step.gen:
+                if value is NO_VALUE:
+                    raise _never_yielded(step.name)
+                self.cache[step.func] = value
+                self.teardown.append(
+                    Call(step.step, (self._gen, ENDED), None, step.is_async, step.twin)
+                )
             else:
                 self.cache[step.func] = value
-                if step.closer is not None:
-                    self.teardown.append(Call(step.closer, (self._gen,), None, step.is_async))
         while at < plan.size:
             step = steps[at]
             at += 1
@@ -467,10 +485,10 @@ class Resolver:
 
     def _provider_call(self, step: Step) -> Call:
         kwargs = self.values_for(step.recipe, final=False) if step.recipe else _NO_ARGUMENTS
-        if step.first is None:
+        if not step.gen:
             return Call(step.func, (), kwargs, step.is_async)
         gen = self._gen = step.func(**kwargs)
-        return Call(step.first, (gen, step.name), None, step.is_async)
+        return Call(step.step, (gen, NO_VALUE), None, step.is_async, step.twin)
 
     def values_for(self, recipe: Recipe, *, final: bool = True) -> dict[str, Any]:
         """The values a recipe names, once the plan's steps have run.
@@ -545,14 +563,16 @@ class Resolver:
                     kwargs = yield from self.arguments(plans, app_scope=app_scope)
                 finally:
                     self._resolving.pop()
-        call, gen = _call_for(provider, kwargs)
-        value = yield call
-        if gen is None:
-            pass
-        elif app_scope:
+        if provider.kind not in ("gen", "asyncgen"):
+            return (yield Call(func, (), kwargs, provider.is_async))
+        gen = func(**kwargs)
+        value = yield _step_call(gen, NO_VALUE)
+        if value is NO_VALUE:
+            raise _never_yielded(provider.name)
+        if app_scope:
             self.registry.app_teardown.append(gen)
         else:
-            self.teardown.append(_closing(gen))
+            self.teardown.append(teardown_call(gen))
         return value
 
     def _at_hand(self, plans: tuple[ArgPlan, ...]) -> dict[str, Any] | None:
@@ -597,36 +617,28 @@ class Step:
     """One step of a flat plan: run a provider, or read the body for a model.
 
     What can be decided once is: the call itself for a provider without
-    parameters, and for a generator provider the functions that take its
-    value and close it.
+    parameters, and whether a generator provider is stepped with `next`
+    or `anext`.
     """
 
     __slots__ = (
-        "call",
-        "closer",
-        "first",
-        "func",
-        "is_async",
-        "name",
-        "plan",
-        "provider",
-        "recipe",
-    )
+        "call", "func", "gen", "is_async", "name", "plan", "provider", "recipe", "step", "twin",
+    )  # fmt: skip
 
     def __init__(self, provider: Provider | None, plan: Any, recipe: Recipe) -> None:
         self.provider = provider
         self.plan = plan
         self.recipe = recipe
         self.call: Call | None = None
-        self.first: Callable[..., Any] | None = None
-        self.closer: Callable[..., Any] | None = None
+        #: Whether the provider is a generator: stepped for its value, closed later.
+        self.gen = provider is not None and provider.kind in ("gen", "asyncgen")
         if provider is None:
             return
         self.func, self.name, self.is_async = provider.func, provider.name, provider.is_async
-        if provider.kind == "gen":
-            self.first, self.closer = _first, _finish_gen
-        elif provider.kind == "asyncgen":
-            self.first, self.closer = _afirst, _finish_async_gen
+        if self.gen:  # what `_step_call` would choose, chosen once
+            asynchronous = provider.kind == "asyncgen"
+            self.step = anext if asynchronous else next
+            self.twin = _anext_on_loop if asynchronous else None
         elif not recipe:  # the same call for every request
             self.call = Call(provider.func, (), None, provider.is_async)
 
@@ -653,8 +665,10 @@ def _flat_plan(
         entries: list[tuple[str, str, Any]] = []
         for plan in plans:
             kind, name = plan.kind, plan.name
-            if kind in (_REQUEST, _RESPONSE):
-                entries.append((name, kind, None))
+            if kind == "request":
+                entries.append((name, _REQUEST, None))
+            elif kind == "response":
+                entries.append((name, _RESPONSE, None))
             elif kind == "body" and not chain:  # the handler's own body model
                 steps.append(Step(None, plan, ()))
                 entries.append((name, _BODY, plan))
@@ -679,42 +693,38 @@ def _flat_plan(
     return None if top is None else FlatPlan(tuple(steps), top)
 
 
-def _call_for(provider: Provider, kwargs: dict[str, Any]) -> tuple[Call, Any]:
-    """The call that runs `provider`, and the generator to close after the response, if any."""
-    func = provider.func
-    kind = provider.kind
-    if kind == "gen":
-        gen = func(**kwargs)
-        return Call(_first, (gen, provider.name), None, False), gen
-    if kind == "asyncgen":
-        agen = func(**kwargs)
-        return Call(_afirst, (agen, provider.name), None, True), agen
-    return Call(func, (), kwargs, provider.is_async), None
+def _step_call(gen: Any, default: Any) -> Call:
+    """The call advancing a generator dependency once: its value, or `default` at its end.
 
-
-def _closing(gen: Any) -> Call:
-    """The call that runs a generator dependency's teardown, after the response."""
+    `next` and `anext` with a default, rather than a function catching
+    StopIteration: no frame of ours and no exception for the common case.
+    Under the sync driver the async step runs as a coroutine, so the
+    generator starts on the event loop, under the loop's generator hooks.
+    """
     if isinstance(gen, AsyncGeneratorType):
-        return Call(_finish_async_gen, (gen,), None, True)
-    return Call(_finish_gen, (gen,), None, False)
+        return Call(anext, (gen, default), None, True, _anext_on_loop)
+    return Call(next, (gen, default), None, False)
 
 
-def _finish_gen(gen: Any) -> None:
-    try:
-        next(gen)
-    except StopIteration:
-        return
-    gen.close()
-    log.warning("Dependency generator %r yielded more than once; closed it", gen)
+def teardown_call(gen: Any) -> Call:
+    """The call running a generator dependency's teardown; it returns `ENDED` if it ended."""
+    return _step_call(gen, ENDED)
 
 
-async def _finish_async_gen(gen: Any) -> None:
-    try:
-        await anext(gen)
-    except StopAsyncIteration:
-        return
-    await gen.aclose()
-    log.warning("Dependency generator %r yielded more than once; closed it", gen)
+def closing_call(teardown: Call) -> Call:
+    """Close the generator of a `teardown_call` that yielded again instead of ending."""
+    gen = teardown.args[0]
+    if isinstance(gen, AsyncGeneratorType):
+        return Call(gen.aclose, (), None, True)
+    return Call(gen.close, (), None, False)
+
+
+async def _anext_on_loop(agen: Any, default: Any) -> Any:
+    return await anext(agen, default)
+
+
+def _never_yielded(name: Any) -> DependencyResolutionError:
+    return DependencyResolutionError(f"Dependency {name!r} returned without yielding")
 
 
 def _name_of(func: Any) -> str:
@@ -740,20 +750,6 @@ def plans_for(func: Callable[..., Any]) -> tuple[ArgPlan, ...]:
     if plans is None:
         plans = _PLANS[func] = plan_arguments(func, skip=0)
     return plans
-
-
-def _first(gen: Any, name: str) -> Any:
-    try:
-        return next(gen)
-    except StopIteration:
-        raise DependencyResolutionError(f"Dependency {name!r} returned without yielding") from None
-
-
-async def _afirst(agen: Any, name: str) -> Any:
-    try:
-        return await anext(agen)
-    except StopAsyncIteration:
-        raise DependencyResolutionError(f"Dependency {name!r} returned without yielding") from None
 
 
 def _errors(exc: ValidationError, prefix: list[Any]) -> list[dict[str, Any]]:

@@ -70,9 +70,9 @@ class Request(SansIORequest):
     _client_port = 0
     #: The route that matched, once routing is done.
     route: Any = None
-    #: The generator dependencies to close once the response is sent: the
-    #: resolver's list, not the resolver, which refers back to the request
-    #: (a cycle that only the garbage collector could free).
+    #: The calls closing its generator dependencies once the response is
+    #: sent: the resolver's list, not the resolver, which refers back to the
+    #: request (a cycle only the garbage collector could free).
     teardowns: list[Any] | None = None
     #: The parsed multipart body, once something has read it.
     form_data: FormData | None = None
