@@ -43,6 +43,7 @@ __all__ = [
     "Step",
     "ValidationFailed",
     "closing_call",
+    "flat_plan",
     "plan_arguments",
     "teardown_call",
 ]
@@ -329,7 +330,7 @@ class Resolver:
             values[plan.name] = self._bodies[plan.annotation]
         else:
             media = yield Call(req.media, (), None, True, req.media_sync)
-            self._take_body(plan, media, values, errors)
+            _take_body(plan, media, self._bodies, values, errors)
 
     def _take_marker(
         self, plan: ArgPlan, raw: Any, values: dict[str, Any], errors: list[dict[str, Any]]
@@ -383,23 +384,6 @@ class Resolver:
             self._form = yield Call(req.form, (), is_async=True, sync=req.form_sync)
         return self._form
 
-    def _take_body(
-        self, plan: ArgPlan, media: Any, values: dict[str, Any], errors: list[dict[str, Any]]
-    ) -> None:
-        key = plan.annotation
-        if plan.model and not isinstance(media, dict):
-            errors.append(
-                {"type": "model_type", "loc": ["body"], "msg": "The body must be an object"}
-            )
-            return
-        assert plan.adapter is not None
-        try:
-            value = plan.adapter.validate_python(media)
-        except ValidationError as exc:
-            errors.extend(_errors(exc, ["body"]))
-            return
-        self._bodies[key] = values[plan.name] = value
-
     # -- the flat path ------------------------------------------------------
 
     def resolve(self, callee: Any) -> Generator[Call, Any, dict[str, Any]]:
@@ -407,42 +391,30 @@ class Resolver:
         plan = self.flat_plan(callee)
         if plan is None:
             return (yield from self.arguments(callee.plans))
+        if plan.standalone:
+            kwargs: dict[str, Any] = yield Call(self.run_async, (plan,), None, True)
+            return kwargs
         call = self.next_call(plan, START)
         while call is not None:
             call = self.next_call(plan, (yield call))
         return self.values_for(plan.recipe)
 
     def flat_plan(self, callee: Any) -> FlatPlan | None:
-        """`callee`'s parameters as a flat plan, or None when `arguments` must resolve them.
+        """`callee`'s flat plan for this request (see `flat_plan`), or None."""
+        return flat_plan(callee, self.registry, self.path_params)
 
-        Most handlers take registered providers, the request, path values
-        and a body model. For them the pipeline runs the plan in a plain
-        loop (`next_call` until it returns None, then `values_for`) rather
-        than `arguments`' generators nested per provider, which cost more
-        than the providers themselves. The order, caching, teardowns and
-        422s are those of `arguments`.
+    async def run_async(self, plan: FlatPlan) -> dict[str, Any]:
+        """Run a plan of async providers in one coroutine; return the callee's arguments.
 
-        Args:
-            callee: An `endpoint.Callee`; its `steps` slot keeps the plan
-                until a provider is registered or the path values change.
-
-        Returns:
-            The plan, or None for markers, `Depends`, app scope, a name
-            nothing provides or a cycle.
+        The same steps as driving `next_call` call by call, without a round
+        trip through the driver and the lifecycle's generators per provider:
+        for async providers that round trip costs more than the providers.
+        Under the sync driver it is one trip to the event loop, not one each.
         """
-        memo = callee.steps
-        registry = self.registry
-        params = self.path_params
-        if (
-            memo is None
-            or memo[0] is not registry
-            or memo[1] != registry.version
-            or ((params or memo[2]) and params.keys() != memo[2])
-        ):
-            names = frozenset(self.path_params)
-            memo = (registry, registry.version, names, _flat_plan(callee.plans, registry, names))
-            callee.steps = memo
-        return memo[3]  # type: ignore[no-any-return]
+        call = self.next_call(plan, START)
+        while call is not None:
+            call = self.next_call(plan, await call.func(*call.args, **call.kwargs))
+        return self.values_for(plan.recipe)
 
     def next_call(self, plan: FlatPlan, value: Any) -> Call | None:
         """Run `plan` a call at a time: keep `value`, return the next call or None.
@@ -460,7 +432,7 @@ class Resolver:
             if step.provider is None:  # the body just read, for a model
                 if self._errors is None:
                     self._errors = []
-                self._take_body(step.plan, value, {}, self._errors)
+                _take_body(step.plan, value, self._bodies, {}, self._errors)
             elif step.gen:
                 if value is NO_VALUE:
                     raise _never_yielded(step.name)
@@ -500,21 +472,7 @@ class Resolver:
         if final and self._errors:
             errors, self._errors = self._errors, None
             raise ValidationFailed(errors)
-        values: dict[str, Any] = {}
-        for name, source, key in recipe:
-            if source is _PROVIDED:
-                values[name] = self.cache[key]
-            elif source is _PATH:
-                values[name] = self.path_params[name]
-            elif source is _REQUEST:
-                values[name] = self.req
-            elif source is _RESPONSE:
-                values[name] = self.resp
-            elif self.req.method not in WRITE_METHODS:  # the body, for a model
-                values[name] = None if key.default is EMPTY else key.default
-            elif key.annotation in self._bodies:
-                values[name] = self._bodies[key.annotation]
-        return values
+        return _values(recipe, self.cache, self.path_params, self.req, self.resp, self._bodies)
 
     # -- providers ---------------------------------------------------------
 
@@ -646,12 +604,140 @@ class Step:
 class FlatPlan:
     """A callee's steps, in the order `Resolver.arguments` would run them, and its recipe."""
 
-    __slots__ = ("recipe", "size", "steps")
+    __slots__ = ("asynchronous", "recipe", "size", "standalone", "steps")
 
     def __init__(self, steps: tuple[Step, ...], recipe: Recipe) -> None:
         self.steps = steps
         self.size = len(steps)
         self.recipe = recipe
+        providers = [step for step in steps if step.provider is not None]
+        #: Every provider is async: `run` (or `Resolver.run_async`) takes them in one call.
+        self.asynchronous = all(step.is_async for step in providers)
+        #: Async providers and no body: worth one coroutine even for a sync handler.
+        #: (A body alone keeps the driver's calls: the sync driver reads it without a loop.)
+        self.standalone = bool(providers) and self.asynchronous and len(providers) == len(steps)
+
+    async def run(
+        self, req: Request, resp: Response, params: dict[str, Any], teardown: list[Call]
+    ) -> dict[str, Any]:
+        """Run an asynchronous plan for a function route; return the handler's arguments.
+
+        What `Resolver.run_async` does for this plan, for the most common
+        shapes of handler, without building a resolver: each provider runs
+        once (the plan lists it once), a generator is stepped to its value
+        and its teardown put on `teardown`, a body is validated for its model
+        and every invalid one reported in a single 422 at the end.
+        """
+        cache: dict[Any, Any] = {}
+        bodies: dict[Any, Any] = {}
+        errors: list[dict[str, Any]] = []
+        for step in self.steps:
+            if step.provider is None:  # the handler's body model
+                if req.method in WRITE_METHODS and step.plan.annotation not in bodies:
+                    _take_body(step.plan, await req.media(), bodies, {}, errors)
+                continue
+            recipe = step.recipe
+            kwargs = _values(recipe, cache, params, req, resp, bodies) if recipe else {}
+            if step.gen:
+                gen = step.func(**kwargs)
+                value = await anext(gen, NO_VALUE)
+                if value is NO_VALUE:
+                    raise _never_yielded(step.name)
+                teardown.append(Call(anext, (gen, ENDED), None, True, _anext_on_loop))
+            else:
+                value = await step.func(**kwargs)
+            cache[step.func] = value
+        if errors:
+            raise ValidationFailed(errors)
+        return _values(self.recipe, cache, params, req, resp, bodies)
+
+    async def call(
+        self,
+        handler: Callable[..., Any],
+        req: Request,
+        resp: Response,
+        params: dict[str, Any],
+        teardown: list[Call],
+    ) -> Any:
+        """`run`, then the async handler: one trip through the driver for both."""
+        return await handler(req, resp, **(await self.run(req, resp, params, teardown)))
+
+
+def _take_body(
+    plan: ArgPlan,
+    media: Any,
+    bodies: dict[Any, Any],
+    values: dict[str, Any],
+    errors: list[dict[str, Any]],
+) -> None:
+    """Validate a body for a model parameter: into `values` and `bodies`, or into `errors`."""
+    if plan.model and not isinstance(media, dict):
+        errors.append({"type": "model_type", "loc": ["body"], "msg": "The body must be an object"})
+        return
+    assert plan.adapter is not None
+    try:
+        value = plan.adapter.validate_python(media)
+    except ValidationError as exc:
+        errors.extend(_errors(exc, ["body"]))
+        return
+    bodies[plan.annotation] = values[plan.name] = value
+
+
+def _values(
+    recipe: Recipe,
+    cache: dict[Any, Any],
+    params: dict[str, Any],
+    req: Request,
+    resp: Response | None,
+    bodies: dict[Any, Any],
+) -> dict[str, Any]:
+    """The values a recipe names, from the providers' results and the request."""
+    values: dict[str, Any] = {}
+    for name, source, key in recipe:
+        if source is _PROVIDED:
+            values[name] = cache[key]
+        elif source is _PATH:
+            values[name] = params[name]
+        elif source is _REQUEST:
+            values[name] = req
+        elif source is _RESPONSE:
+            values[name] = resp
+        elif req.method not in WRITE_METHODS:  # the body, for a model
+            values[name] = None if key.default is EMPTY else key.default
+        elif key.annotation in bodies:
+            values[name] = bodies[key.annotation]
+    return values
+
+
+def flat_plan(callee: Any, registry: Registry, params: dict[str, Any]) -> FlatPlan | None:
+    """`callee`'s parameters as a flat plan, or None when `arguments` must resolve them.
+
+    Most handlers take registered providers, the request, path values
+    and a body model. For them the pipeline runs the plan in a plain
+    loop (`next_call` until it returns None, then `values_for`) rather
+    than `arguments`' generators nested per provider, which cost more
+    than the providers themselves. The order, caching, teardowns and
+    422s are those of `arguments`.
+
+    Args:
+        callee: An `endpoint.Callee`; its `steps` slot keeps the plan
+            until a provider is registered or the path values change.
+
+    Returns:
+        The plan, or None for markers, `Depends`, app scope, a name
+        nothing provides or a cycle.
+    """
+    memo = callee.steps
+    if (
+        memo is None
+        or memo[0] is not registry
+        or memo[1] != registry.version
+        or ((params or memo[2]) and params.keys() != memo[2])
+    ):
+        names = frozenset(params)
+        memo = (registry, registry.version, names, _flat_plan(callee.plans, registry, names))
+        callee.steps = memo
+    return memo[3]  # type: ignore[no-any-return]
 
 
 def _flat_plan(

@@ -24,7 +24,7 @@ from .call import Call
 from .endpoint import Callee
 from .error_pages import render_error, render_unhandled
 from .errors import HTTPError
-from .injection import ENDED, Resolver, closing_call
+from .injection import ENDED, Resolver, closing_call, flat_plan
 from .response import Response
 from .validation import apply_response_model, validate_params
 from .websocket import (
@@ -146,9 +146,18 @@ def exchange(api: API, req: Request, resp: Response, match: Match) -> Lifecycle:
             params = req.path_params  # read now: a before hook may have replaced it
             if callee.fast:
                 kwargs = callee.select(params) if params else None
+                value = yield Call(callee.func, (req, resp), kwargs, callee.is_async)
             else:
-                kwargs = yield from _resolver(api, req, resp, params).resolve(callee)
-            value = yield Call(callee.func, (req, resp), kwargs, callee.is_async)
+                plan = flat_plan(callee, api.dependencies, params)
+                if plan is not None and plan.asynchronous and callee.is_async:
+                    # providers, body and handler in one coroutine: one trip through the driver
+                    teardowns: list[Call] = []
+                    req.teardowns = teardowns
+                    args = (callee.func, req, resp, params, teardowns)
+                    value = yield Call(plan.call, args, None, True)
+                else:
+                    kwargs = yield from _resolver(api, req, resp, params).resolve(callee)
+                    value = yield Call(callee.func, (req, resp), kwargs, callee.is_async)
             if value is not None:
                 apply_return_value(resp, value)
     except Exception as exc:  # noqa: BLE001 - everything becomes a response

@@ -1,0 +1,233 @@
+"""One route shape, every colour: sync, async and mixed providers for sync and async handlers.
+
+The pipeline resolves a handler's arguments on different paths depending on
+what it takes: all-async providers of an async handler run with the handler
+in one coroutine, all-async providers of a sync handler in one trip to the
+loop, anything else call by call. Whatever the path, the answers, the order
+of the providers, their memoization, the 422 for a bad body and the teardown
+that runs exactly once must be the same; these tests hold every path to it,
+under both protocols.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+import responder
+from responder import Request, Response
+from responder.adapters.testing import TestClient
+
+
+class Item(BaseModel):
+    name: str
+    price: float
+
+
+class Refused(Exception):
+    """Raised by the `refusal` provider; answered 409 by the app."""
+
+
+PROVIDERS = ["sync", "async", "mixed"]
+HANDLERS = ["sync", "async"]
+
+
+def build(providers: str, handler: str, events: list[str]) -> responder.API:
+    """An app whose providers and handlers have the colours asked for."""
+    api = responder.API()
+    settings_async = providers != "sync"
+    session_async = providers == "async"
+
+    def settings_body(resp: Response) -> dict[str, str]:
+        events.append("settings")
+        resp.headers["X-Settings"] = "set"
+        return {"region": "eu"}
+
+    if settings_async:
+
+        @api.dependency(name="settings")
+        async def async_settings(resp: Response) -> dict[str, str]:
+            return settings_body(resp)
+
+    else:
+
+        @api.dependency(name="settings")
+        def sync_settings(resp: Response) -> dict[str, str]:
+            return settings_body(resp)
+
+    if session_async:
+
+        @api.dependency(name="session")
+        async def async_session(settings: dict[str, str], id: int) -> AsyncIterator[str]:
+            events.append(f"open {id}")
+            yield f"session {id} in {settings['region']}"
+            events.append(f"close {id}")
+
+        @api.dependency(name="refusal")
+        async def async_refusal(session: str) -> str:
+            raise Refused(session)
+
+    else:
+
+        @api.dependency(name="session")
+        def sync_session(settings: dict[str, str], id: int) -> Iterator[str]:
+            events.append(f"open {id}")
+            yield f"session {id} in {settings['region']}"
+            events.append(f"close {id}")
+
+        @api.dependency(name="refusal")
+        def sync_refusal(session: str) -> str:
+            raise Refused(session)
+
+    @api.exception_handler(Refused)
+    def refused(req: Request, resp: Response, exc: Refused) -> None:
+        resp.status_code = 409
+        resp.media = {"refused": str(exc)}
+
+    def answer(resp: Response, **values: Any) -> None:
+        events.append("handler")
+        item = values.get("item")
+        values["item"] = None if item is None else item.model_dump()
+        resp.media = values
+
+    routes = _handlers(handler, answer)
+    api.add_route("/items/{id:int}", routes["item"], methods=["GET", "POST"])
+    api.add_route("/refused/{id:int}", routes["refused"])
+    api.add_route("/raises/{id:int}", routes["raises"])
+    return api
+
+
+def _handlers(colour: str, answer: Callable[..., None]) -> dict[str, Callable[..., Any]]:
+    if colour == "sync":
+
+        def item(
+            req: Request,
+            resp: Response,
+            *,
+            id: int,
+            session: str,
+            settings: Any,
+            item: Item,
+        ) -> None:
+            answer(resp, id=id, session=session, settings=settings, item=item)
+
+        def refused(req: Request, resp: Response, *, refusal: str) -> None:
+            answer(resp, refusal=refusal)
+
+        def raises(req: Request, resp: Response, *, session: str) -> None:
+            raise Refused(f"handler with {session}")
+
+        return {"item": item, "refused": refused, "raises": raises}
+
+    async def async_item(
+        req: Request,
+        resp: Response,
+        *,
+        id: int,
+        session: str,
+        settings: Any,
+        item: Item,
+    ) -> None:
+        answer(resp, id=id, session=session, settings=settings, item=item)
+
+    async def async_refused(req: Request, resp: Response, *, refusal: str) -> None:
+        answer(resp, refusal=refusal)
+
+    async def async_raises(req: Request, resp: Response, *, session: str) -> None:
+        raise Refused(f"handler with {session}")
+
+    return {"item": async_item, "refused": async_refused, "raises": async_raises}
+
+
+@pytest.fixture(params=PROVIDERS)
+def providers(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(params=HANDLERS)
+def handler(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def events() -> list[str]:
+    return []
+
+
+@pytest.fixture
+def plan_client(providers: str, handler: str, events: list[str], mode: str) -> Iterator[TestClient]:
+    with build(providers, handler, events).test_client(mode=mode) as client:
+        yield client
+
+
+def test_a_valid_request_gets_every_value_once_and_tears_down_after(
+    plan_client: TestClient, events: list[str]
+) -> None:
+    response = plan_client.post("/items/7", json={"name": "pen", "price": "1.5"})
+    assert response.status_code == 200, response.text
+    assert response.headers["X-Settings"] == "set"
+    assert response.json() == {
+        "id": 7,
+        "session": "session 7 in eu",
+        "settings": {"region": "eu"},
+        "item": {"name": "pen", "price": 1.5},
+    }
+    # `settings` is asked for twice (by `session` and the handler) and made once.
+    assert events == ["settings", "open 7", "handler", "close 7"]
+
+
+def test_a_read_leaves_the_body_model_at_its_default(
+    plan_client: TestClient, events: list[str]
+) -> None:
+    response = plan_client.get("/items/3")
+    assert response.status_code == 200, response.text
+    assert response.json()["item"] is None
+    assert events == ["settings", "open 3", "handler", "close 3"]
+
+
+@pytest.mark.parametrize(
+    ("body", "locations"),
+    [
+        ({"name": "pen"}, [["body", "price"]]),
+        ({"name": ["no"], "price": "free"}, [["body", "name"], ["body", "price"]]),
+        ([1, 2], [["body"]]),
+    ],
+    ids=["missing", "two-bad", "not-an-object"],
+)
+def test_a_bad_body_is_one_422_and_the_providers_still_tear_down(
+    plan_client: TestClient, events: list[str], body: Any, locations: list[list[str]]
+) -> None:
+    response = plan_client.post("/items/5", json=body)
+    assert response.status_code == 422, response.text
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert [error["loc"] for error in response.json()["errors"]] == locations
+    assert "handler" not in events
+    assert events.count("close 5") == 1
+
+
+def test_a_provider_that_raises_after_a_generator_closes_it_once(
+    plan_client: TestClient, events: list[str]
+) -> None:
+    response = plan_client.get("/refused/9")
+    assert response.status_code == 409
+    assert response.json() == {"refused": "session 9 in eu"}
+    assert events == ["settings", "open 9", "close 9"]
+
+
+def test_a_handler_that_raises_still_closes_its_generator_once(
+    plan_client: TestClient, events: list[str]
+) -> None:
+    response = plan_client.get("/raises/4")
+    assert response.status_code == 409
+    assert response.json() == {"refused": "handler with session 4 in eu"}
+    assert events == ["settings", "open 4", "close 4"]
+
+
+def test_a_bad_path_value_never_reaches_a_provider(
+    plan_client: TestClient, events: list[str]
+) -> None:
+    assert plan_client.get("/items/seven").status_code == 404
+    assert events == []
