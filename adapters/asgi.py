@@ -21,7 +21,14 @@ from werkzeug.datastructures import Headers
 from responder.body import Body, ClientDisconnected
 from responder.deadline import drive_async_within, timeout_response
 from responder.files import FileBody
-from responder.pipeline import Lifecycle, drive_async, drive_sync, finish, needs_finish
+from responder.pipeline import (
+    Lifecycle,
+    drive_async,
+    drive_sync,
+    finish,
+    finish_async,
+    needs_finish,
+)
 from responder.request import Request
 from responder.response import Response, first_header
 from responder.websocket import WebSocketDisconnect
@@ -425,7 +432,7 @@ class ASGIAdapter:
                 await self._send_body(resp, send)
         finally:  # also when the client went away mid-response
             if not late and needs_finish(req, resp):
-                await drive_async(finish(api, req, resp), _run_sync)
+                await finish_async(api, req, resp, _run_sync)
 
     async def _sync_within(
         self, work: Awaitable[None], req: Request, resp: Response, seconds: float

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import inspect
 import typing
-from collections.abc import Callable, Generator
+from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass
 from types import AsyncGeneratorType
 from typing import TYPE_CHECKING, Annotated, Any
@@ -604,63 +604,101 @@ class Step:
 class FlatPlan:
     """A callee's steps, in the order `Resolver.arguments` would run them, and its recipe."""
 
-    __slots__ = ("asynchronous", "recipe", "size", "standalone", "steps")
+    __slots__ = ("asynchronous", "call", "recipe", "size", "standalone", "steps")
 
     def __init__(self, steps: tuple[Step, ...], recipe: Recipe) -> None:
         self.steps = steps
         self.size = len(steps)
         self.recipe = recipe
         providers = [step for step in steps if step.provider is not None]
-        #: Every provider is async: `run` (or `Resolver.run_async`) takes them in one call.
+        #: Every provider is async: `call` (or `Resolver.run_async`) takes them in one call.
         self.asynchronous = all(step.is_async for step in providers)
         #: Async providers and no body: worth one coroutine even for a sync handler.
         #: (A body alone keeps the driver's calls: the sync driver reads it without a loop.)
         self.standalone = bool(providers) and self.asynchronous and len(providers) == len(steps)
+        #: For async providers (and a body): them and the async handler, in one coroutine.
+        self.call = _compile(self) if self.asynchronous else None
 
-    async def run(
-        self, req: Request, resp: Response, params: dict[str, Any], teardown: list[Call]
-    ) -> dict[str, Any]:
-        """Run an asynchronous plan for a function route; return the handler's arguments.
 
-        What `Resolver.run_async` does for this plan, for the most common
-        shapes of handler, without building a resolver: each provider runs
-        once (the plan lists it once), a generator is stepped to its value
-        and its teardown put on `teardown`, a body is validated for its model
-        and every invalid one reported in a single 422 at the end.
-        """
-        cache: dict[Any, Any] = {}
-        bodies: dict[Any, Any] = {}
-        errors: list[dict[str, Any]] = []
-        for step in self.steps:
-            if step.provider is None:  # the handler's body model
-                if req.method in WRITE_METHODS and step.plan.annotation not in bodies:
-                    _take_body(step.plan, await req.media(), bodies, {}, errors)
-                continue
-            recipe = step.recipe
-            kwargs = _values(recipe, cache, params, req, resp, bodies) if recipe else {}
-            if step.gen:
-                gen = step.func(**kwargs)
-                value = await anext(gen, NO_VALUE)
-                if value is NO_VALUE:
-                    raise _never_yielded(step.name)
-                teardown.append(Call(anext, (gen, ENDED), None, True, _anext_on_loop))
-            else:
-                value = await step.func(**kwargs)
-            cache[step.func] = value
-        if errors:
-            raise ValidationFailed(errors)
-        return _values(self.recipe, cache, params, req, resp, bodies)
+def _compile(plan: FlatPlan) -> Callable[..., Awaitable[Any]]:
+    """Write `plan` out as one coroutine that runs its steps, then the handler.
 
-    async def call(
-        self,
-        handler: Callable[..., Any],
-        req: Request,
-        resp: Response,
-        params: dict[str, Any],
-        teardown: list[Call],
-    ) -> Any:
-        """`run`, then the async handler: one trip through the driver for both."""
-        return await handler(req, resp, **(await self.run(req, resp, params, teardown)))
+    `call(handler, req, resp, params, teardown)` does what `Resolver.run_async`
+    and a call to the handler do, for a function route whose providers are
+    all async, without a resolver and without a loop over the steps: each
+    provider runs once with its arguments named in the code, a generator is
+    stepped to its value and its teardown put on `teardown`, a body is
+    validated for its model, and every invalid body reported in one 422
+    before the handler runs. Generated code, as `dataclasses` does for
+    `__init__`, because a route with two providers would otherwise spend
+    more time looking values up than running them. The names in it are
+    parameter names, which are identifiers, never client input.
+    """
+    namespace: dict[str, Any] = {
+        "anext": anext,
+        "Call": Call,
+        "ENDED": ENDED,
+        "NO_VALUE": NO_VALUE,
+        "ValidationFailed": ValidationFailed,
+        "never_yielded": _never_yielded,
+        "on_loop": _anext_on_loop,
+        "read_body": _read_body,
+    }
+    where: dict[int, str] = {}  # id of a provider's function or of a body plan -> its variable
+    lines = ["async def call(handler, req, resp, params, teardown):"]
+    if any(step.provider is None for step in plan.steps):
+        lines.append("    bodies, errors = {}, []")
+    for at, step in enumerate(plan.steps):
+        value = where[id(step.func if step.provider is not None else step.plan)] = f"v{at}"
+        if step.provider is None:
+            namespace[f"p{at}"] = step.plan
+            lines.append(f"    {value} = await read_body(p{at}, req, bodies, errors)")
+            continue
+        namespace[f"f{at}"], namespace[f"n{at}"] = step.func, step.name
+        arguments = _arguments(step.recipe, where)
+        if not step.gen:
+            lines.append(f"    {value} = await f{at}({arguments})")
+            continue
+        lines += [
+            f"    g{at} = f{at}({arguments})",
+            f"    {value} = await anext(g{at}, NO_VALUE)",
+            f"    if {value} is NO_VALUE:",
+            f"        raise never_yielded(n{at})",
+            f"    teardown.append(Call(anext, (g{at}, ENDED), None, True, on_loop))",
+        ]
+    if any(step.provider is None for step in plan.steps):
+        lines += ["    if errors:", "        raise ValidationFailed(errors)"]
+    lines.append(f"    return await handler(req, resp, {_arguments(plan.recipe, where)})")
+    code = compile("\n".join(lines), "<responder: dependency plan>", "exec")
+    exec(code, namespace)  # generated from signatures: see the docstring
+    call: Callable[..., Awaitable[Any]] = namespace["call"]
+    return call
+
+
+def _arguments(recipe: Recipe, where: dict[int, str]) -> str:
+    """The keyword arguments of a call in `_compile`'s code, for `recipe`."""
+    parts = []
+    for name, source, key in recipe:
+        if source is _PROVIDED or source is _BODY:
+            parts.append(f"{name}={where[id(key)]}")
+        elif source is _PATH:
+            parts.append(f"{name}=params[{name!r}]")
+        elif source is _REQUEST:
+            parts.append(f"{name}=req")
+        else:
+            parts.append(f"{name}=resp")
+    return ", ".join(parts)
+
+
+async def _read_body(
+    plan: ArgPlan, req: Request, bodies: dict[Any, Any], errors: list[dict[str, Any]]
+) -> Any:
+    """A body model's value, as `Resolver.values_for` would give it (None if invalid)."""
+    if req.method not in WRITE_METHODS:
+        return None if plan.default is EMPTY else plan.default
+    if plan.annotation not in bodies:
+        _take_body(plan, await req.media(), bodies, {}, errors)
+    return bodies.get(plan.annotation)
 
 
 def _take_body(

@@ -208,22 +208,21 @@ def test_a_bad_body_is_one_422_and_the_providers_still_tear_down(
     assert events.count("close 5") == 1
 
 
-def test_a_provider_that_raises_after_a_generator_closes_it_once(
-    plan_client: TestClient, events: list[str]
+@pytest.mark.parametrize(
+    ("path", "refusal", "seen"),
+    [
+        ("/refused/9", "session 9 in eu", ["settings", "open 9", "close 9"]),
+        ("/raises/4", "handler with session 4 in eu", ["settings", "open 4", "close 4"]),
+    ],
+    ids=["provider-raises", "handler-raises"],
+)
+def test_an_error_after_a_generator_still_closes_it_once(
+    plan_client: TestClient, events: list[str], path: str, refusal: str, seen: list[str]
 ) -> None:
-    response = plan_client.get("/refused/9")
+    response = plan_client.get(path)
     assert response.status_code == 409
-    assert response.json() == {"refused": "session 9 in eu"}
-    assert events == ["settings", "open 9", "close 9"]
-
-
-def test_a_handler_that_raises_still_closes_its_generator_once(
-    plan_client: TestClient, events: list[str]
-) -> None:
-    response = plan_client.get("/raises/4")
-    assert response.status_code == 409
-    assert response.json() == {"refused": "handler with session 4 in eu"}
-    assert events == ["settings", "open 4", "close 4"]
+    assert response.json() == {"refused": refusal}
+    assert events == seen
 
 
 def test_a_bad_path_value_never_reaches_a_provider(
