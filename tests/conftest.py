@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 import responder
+from responder import UploadFile
 from responder.adapters.testing import TestClient
 
 
@@ -27,3 +29,17 @@ def client(api: responder.API, mode: str) -> Iterator[TestClient]:
     """A test client for `api` in the current mode, with lifespan run around the test."""
     with api.test_client(mode=mode) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def uploads(monkeypatch: pytest.MonkeyPatch) -> list[UploadFile]:
+    """Every `UploadFile` the multipart parser creates, so tests can check each was closed."""
+    made: list[UploadFile] = []
+
+    class Recorded(UploadFile):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr("responder.multipart.UploadFile", Recorded)
+    return made

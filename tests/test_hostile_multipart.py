@@ -50,20 +50,6 @@ def lenient(api: responder.API, mode: str) -> Any:
         yield client
 
 
-@pytest.fixture
-def uploads(monkeypatch: pytest.MonkeyPatch) -> list[UploadFile]:
-    """Every `UploadFile` the parser creates."""
-    made: list[UploadFile] = []
-
-    class Recorded(UploadFile):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            made.append(self)
-
-    monkeypatch.setattr("responder.multipart.UploadFile", Recorded)
-    return made
-
-
 def part(name: str, value: bytes, filename: str | None = None, boundary: str = BOUNDARY) -> bytes:
     disposition = f'form-data; name="{name}"'
     if filename is not None:

@@ -158,19 +158,6 @@ def api(calls: list[str]) -> responder.API:
     return api
 
 
-@pytest.fixture
-def uploads(monkeypatch: pytest.MonkeyPatch) -> list[UploadFile]:
-    made: list[UploadFile] = []
-
-    class Recorded(UploadFile):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            made.append(self)
-
-    monkeypatch.setattr("responder.multipart.UploadFile", Recorded)
-    return made
-
-
 def chunked(data: bytes, size: int = 1000) -> Iterator[bytes]:
     """Send `data` without a Content-Length, as a streaming client would."""
     for start in range(0, len(data), size):

@@ -11,7 +11,6 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-import pytest
 from pydantic import BaseModel, TypeAdapter
 
 import responder
@@ -24,20 +23,6 @@ PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 class Profile(BaseModel):
     name: str
     avatar: UploadFile
-
-
-@pytest.fixture
-def uploads(monkeypatch: pytest.MonkeyPatch) -> list[UploadFile]:
-    """Every `UploadFile` the parser creates, so tests can check each was closed."""
-    made: list[UploadFile] = []
-
-    class Recorded(UploadFile):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            made.append(self)
-
-    monkeypatch.setattr("responder.multipart.UploadFile", Recorded)
-    return made
 
 
 def test_form_gives_text_fields_and_upload_files(api: responder.API, client: TestClient) -> None:
