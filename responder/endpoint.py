@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
-from .injection import plan_arguments
+from .arguments import plan_arguments
 
 __all__ = ["HTTP_METHODS", "Callee", "Endpoint", "is_async_callable"]
 

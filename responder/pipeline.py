@@ -24,7 +24,8 @@ from .call import Call
 from .endpoint import Callee
 from .error_pages import render_error, render_unhandled
 from .errors import HTTPError
-from .injection import ENDED, Resolver, closing_call, flat_plan
+from .flat_plans import ENDED, closing_call, flat_plan
+from .injection import Resolver
 from .response import Response
 from .validation import apply_response_model, validate_params
 from .websocket import (

@@ -105,7 +105,7 @@ def validate_params(plan: tuple[type[BaseModel], frozenset[str]], req: Request) 
     Raises:
         ValidationFailed: 422 with every error.
     """
-    from .injection import ValidationFailed, _errors
+    from .arguments import ValidationFailed, validation_errors
 
     model, many = plan
     # The first value of a repeated key, as `req.params.get` and `Query` read it.
@@ -113,4 +113,4 @@ def validate_params(plan: tuple[type[BaseModel], frozenset[str]], req: Request) 
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise ValidationFailed(_errors(exc, ["query"])) from None
+        raise ValidationFailed(validation_errors(exc, ["query"])) from None

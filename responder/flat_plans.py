@@ -1,0 +1,335 @@
+"""Flat plans: a callee's providers as a list of steps, not nested generators.
+
+Most handlers take registered providers, the request, path values and a body
+model. `flat_plan` turns their `ArgPlan`s, once per route, into `Step`s in the
+order `Resolver.arguments` would run them and a `Recipe` naming where each
+keyword argument comes from; when every provider is async, the plan is also
+compiled into one coroutine. Its own module because it is a second, faster
+way to the values `Resolver.arguments` gives, and must match it in order,
+caching, teardowns and 422s: that reads best in one place. The calls that
+step and close generator dependencies live here too, as the plans, the
+`Resolver` and the pipeline all use them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from types import AsyncGeneratorType
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from .arguments import EMPTY, WRITE_METHODS, ArgPlan, ValidationFailed, plans_for, validation_errors
+from .call import Call
+from .dependencies import DependencyResolutionError, Provider, Registry
+
+if TYPE_CHECKING:
+    from .request import Request
+    from .response import Response
+
+__all__ = [
+    "ENDED",
+    "NO_VALUE",
+    "FlatPlan",
+    "Recipe",
+    "Step",
+    "closing_call",
+    "flat_plan",
+    "never_yielded",
+    "recipe_values",
+    "step_call",
+    "take_body",
+    "teardown_call",
+]
+
+
+#: What stepping a generator dependency returns when it ends instead of yielding.
+NO_VALUE: Any = object()
+ENDED: Any = object()
+
+
+#: Where a flat plan takes a value from (`Recipe` entries).
+_REQUEST, _RESPONSE, _PATH, _PROVIDED, _BODY = "request", "response", "path", "provided", "body"
+#: (parameter name, source, key): the provider's function for _PROVIDED, the plan for _BODY.
+Recipe = tuple[tuple[str, str, Any], ...]
+
+
+class Step:
+    """One step of a flat plan: run a provider, or read the body for a model.
+
+    What can be decided once is: the call itself for a provider without
+    parameters, and whether a generator provider is stepped with `next`
+    or `anext`.
+    """
+
+    __slots__ = (
+        "call", "func", "gen", "is_async", "name", "plan", "provider", "recipe", "step", "twin",
+    )  # fmt: skip
+
+    def __init__(self, provider: Provider | None, plan: Any, recipe: Recipe) -> None:
+        self.provider = provider
+        self.plan = plan
+        self.recipe = recipe
+        self.call: Call | None = None
+        #: Whether the provider is a generator: stepped for its value, closed later.
+        self.gen = provider is not None and provider.kind in ("gen", "asyncgen")
+        if provider is None:
+            return
+        self.func, self.name, self.is_async = provider.func, provider.name, provider.is_async
+        if self.gen:  # what `step_call` would choose, chosen once
+            asynchronous = provider.kind == "asyncgen"
+            self.step = anext if asynchronous else next
+            self.twin = _anext_on_loop if asynchronous else None
+        elif not recipe:  # the same call for every request
+            self.call = Call(provider.func, (), None, provider.is_async)
+
+
+class FlatPlan:
+    """A callee's steps, in the order `Resolver.arguments` would run them, and its recipe."""
+
+    __slots__ = ("asynchronous", "call", "recipe", "size", "standalone", "steps")
+
+    def __init__(self, steps: tuple[Step, ...], recipe: Recipe) -> None:
+        self.steps = steps
+        self.size = len(steps)
+        self.recipe = recipe
+        providers = [step for step in steps if step.provider is not None]
+        #: Every provider is async: `call` (or `Resolver.run_async`) takes them in one call.
+        self.asynchronous = all(step.is_async for step in providers)
+        #: Async providers and no body: worth one coroutine even for a sync handler.
+        #: (A body alone keeps the driver's calls: the sync driver reads it without a loop.)
+        self.standalone = bool(providers) and self.asynchronous and len(providers) == len(steps)
+        #: For async providers (and a body): them and the async handler, in one coroutine.
+        self.call = _compile(self) if self.asynchronous else None
+
+
+def _compile(plan: FlatPlan) -> Callable[..., Awaitable[Any]]:
+    """Write `plan` out as one coroutine that runs its steps, then the handler.
+
+    `call(handler, req, resp, params, teardown)` does what `Resolver.run_async`
+    and a call to the handler do, for a function route whose providers are
+    all async, without a resolver and without a loop over the steps: each
+    provider runs once with its arguments named in the code, a generator is
+    stepped to its value and its teardown put on `teardown`, a body is
+    validated for its model, and every invalid body reported in one 422
+    before the handler runs. Generated code, as `dataclasses` does for
+    `__init__`, because a route with two providers would otherwise spend
+    more time looking values up than running them. The names in it are
+    parameter names, which are identifiers, never client input.
+    """
+    namespace: dict[str, Any] = {
+        "anext": anext,
+        "Call": Call,
+        "ENDED": ENDED,
+        "NO_VALUE": NO_VALUE,
+        "ValidationFailed": ValidationFailed,
+        "never_yielded": never_yielded,
+        "on_loop": _anext_on_loop,
+        "read_body": _read_body,
+    }
+    where: dict[int, str] = {}  # id of a provider's function or of a body plan -> its variable
+    lines = ["async def call(handler, req, resp, params, teardown):"]
+    if any(step.provider is None for step in plan.steps):
+        lines.append("    bodies, errors = {}, []")
+    for at, step in enumerate(plan.steps):
+        value = where[id(step.func if step.provider is not None else step.plan)] = f"v{at}"
+        if step.provider is None:
+            namespace[f"p{at}"] = step.plan
+            lines.append(f"    {value} = await read_body(p{at}, req, bodies, errors)")
+            continue
+        namespace[f"f{at}"], namespace[f"n{at}"] = step.func, step.name
+        arguments = _arguments(step.recipe, where)
+        if not step.gen:
+            lines.append(f"    {value} = await f{at}({arguments})")
+            continue
+        lines += [
+            f"    g{at} = f{at}({arguments})",
+            f"    {value} = await anext(g{at}, NO_VALUE)",
+            f"    if {value} is NO_VALUE:",
+            f"        raise never_yielded(n{at})",
+            f"    teardown.append(Call(anext, (g{at}, ENDED), None, True, on_loop))",
+        ]
+    if any(step.provider is None for step in plan.steps):
+        lines += ["    if errors:", "        raise ValidationFailed(errors)"]
+    lines.append(f"    return await handler(req, resp, {_arguments(plan.recipe, where)})")
+    code = compile("\n".join(lines), "<responder: dependency plan>", "exec")
+    exec(code, namespace)  # generated from signatures: see the docstring
+    call: Callable[..., Awaitable[Any]] = namespace["call"]
+    return call
+
+
+def _arguments(recipe: Recipe, where: dict[int, str]) -> str:
+    """The keyword arguments of a call in `_compile`'s code, for `recipe`."""
+    parts = []
+    for name, source, key in recipe:
+        if source is _PROVIDED or source is _BODY:
+            parts.append(f"{name}={where[id(key)]}")
+        elif source is _PATH:
+            parts.append(f"{name}=params[{name!r}]")
+        elif source is _REQUEST:
+            parts.append(f"{name}=req")
+        else:
+            parts.append(f"{name}=resp")
+    return ", ".join(parts)
+
+
+async def _read_body(
+    plan: ArgPlan, req: Request, bodies: dict[Any, Any], errors: list[dict[str, Any]]
+) -> Any:
+    """A body model's value, as `Resolver.values_for` would give it (None if invalid)."""
+    if req.method not in WRITE_METHODS:
+        return None if plan.default is EMPTY else plan.default
+    if plan.annotation not in bodies:
+        take_body(plan, await req.media(), bodies, {}, errors)
+    return bodies.get(plan.annotation)
+
+
+def take_body(
+    plan: ArgPlan,
+    media: Any,
+    bodies: dict[Any, Any],
+    values: dict[str, Any],
+    errors: list[dict[str, Any]],
+) -> None:
+    """Validate a body for a model parameter: into `values` and `bodies`, or into `errors`."""
+    if plan.model and not isinstance(media, dict):
+        errors.append({"type": "model_type", "loc": ["body"], "msg": "The body must be an object"})
+        return
+    assert plan.adapter is not None
+    try:
+        value = plan.adapter.validate_python(media)
+    except ValidationError as exc:
+        errors.extend(validation_errors(exc, ["body"]))
+        return
+    bodies[plan.annotation] = values[plan.name] = value
+
+
+def recipe_values(
+    recipe: Recipe,
+    cache: dict[Any, Any],
+    params: dict[str, Any],
+    req: Request,
+    resp: Response | None,
+    bodies: dict[Any, Any],
+) -> dict[str, Any]:
+    """The values a recipe names, from the providers' results and the request."""
+    values: dict[str, Any] = {}
+    for name, source, key in recipe:
+        if source is _PROVIDED:
+            values[name] = cache[key]
+        elif source is _PATH:
+            values[name] = params[name]
+        elif source is _REQUEST:
+            values[name] = req
+        elif source is _RESPONSE:
+            values[name] = resp
+        elif req.method not in WRITE_METHODS:  # the body, for a model
+            values[name] = None if key.default is EMPTY else key.default
+        elif key.annotation in bodies:
+            values[name] = bodies[key.annotation]
+    return values
+
+
+def flat_plan(callee: Any, registry: Registry, params: dict[str, Any]) -> FlatPlan | None:
+    """`callee`'s parameters as a flat plan, or None when `Resolver.arguments` must resolve them.
+
+    Most handlers take registered providers, the request, path values
+    and a body model. For them the pipeline runs the plan in a plain
+    loop (`Resolver.next_call` until it returns None, then
+    `Resolver.values_for`) rather than `Resolver.arguments`' generators
+    nested per provider, which cost more than the providers themselves.
+    The order, caching, teardowns and 422s are those of `Resolver.arguments`.
+
+    Args:
+        callee: An `endpoint.Callee`; its `steps` slot keeps the plan
+            until a provider is registered or the path values change.
+
+    Returns:
+        The plan, or None for markers, `Depends`, app scope, a name
+        nothing provides or a cycle.
+    """
+    memo = callee.steps
+    if (
+        memo is None
+        or memo[0] is not registry
+        or memo[1] != registry.version
+        or ((params or memo[2]) and params.keys() != memo[2])
+    ):
+        names = frozenset(params)
+        memo = (registry, registry.version, names, _flat_plan(callee.plans, registry, names))
+        callee.steps = memo
+    return memo[3]  # type: ignore[no-any-return]
+
+
+def _flat_plan(
+    plans: tuple[ArgPlan, ...], registry: Registry, path_names: frozenset[str]
+) -> FlatPlan | None:
+    """The plan of `flat_plan`: providers depth first, as `Resolver.arguments` runs them."""
+    steps: list[Step] = []
+    seen: set[Any] = set()
+
+    def recipe(plans: tuple[ArgPlan, ...], chain: tuple[Any, ...]) -> Recipe | None:
+        entries: list[tuple[str, str, Any]] = []
+        for plan in plans:
+            kind, name = plan.kind, plan.name
+            if kind == "request":
+                entries.append((name, _REQUEST, None))
+            elif kind == "response":
+                entries.append((name, _RESPONSE, None))
+            elif kind == "body" and not chain:  # the handler's own body model
+                steps.append(Step(None, plan, ()))
+                entries.append((name, _BODY, plan))
+            elif kind != "named":
+                return None
+            elif name in path_names:
+                entries.append((name, _PATH, None))
+            else:
+                provider = registry.by_name.get(name)
+                if provider is None or provider.scope != "request" or provider.func in chain:
+                    return None
+                if provider.func not in seen:
+                    own = recipe(plans_for(provider.func), (*chain, provider.func))
+                    if own is None:
+                        return None
+                    seen.add(provider.func)
+                    steps.append(Step(provider, None, own))
+                entries.append((name, _PROVIDED, provider.func))
+        return tuple(entries)
+
+    top = recipe(plans, ())
+    return None if top is None else FlatPlan(tuple(steps), top)
+
+
+def step_call(gen: Any, default: Any) -> Call:
+    """The call advancing a generator dependency once: its value, or `default` at its end.
+
+    `next` and `anext` with a default, rather than a function catching
+    StopIteration: no frame of ours and no exception for the common case.
+    Under the sync driver the async step runs as a coroutine, so the
+    generator starts on the event loop, under the loop's generator hooks.
+    """
+    if isinstance(gen, AsyncGeneratorType):
+        return Call(anext, (gen, default), None, True, _anext_on_loop)
+    return Call(next, (gen, default), None, False)
+
+
+def teardown_call(gen: Any) -> Call:
+    """The call running a generator dependency's teardown; it returns `ENDED` if it ended."""
+    return step_call(gen, ENDED)
+
+
+def closing_call(teardown: Call) -> Call:
+    """Close the generator of a `teardown_call` that yielded again instead of ending."""
+    gen = teardown.args[0]
+    if isinstance(gen, AsyncGeneratorType):
+        return Call(gen.aclose, (), None, True)
+    return Call(gen.close, (), None, False)
+
+
+async def _anext_on_loop(agen: Any, default: Any) -> Any:
+    return await anext(agen, default)
+
+
+def never_yielded(name: Any) -> DependencyResolutionError:
+    """The error for a generator dependency that ended without yielding its value."""
+    return DependencyResolutionError(f"Dependency {name!r} returned without yielding")
