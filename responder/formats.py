@@ -14,6 +14,7 @@ import datetime
 import decimal
 import enum
 import json
+import math
 import uuid
 from collections.abc import Callable, Mapping
 from pathlib import PurePath
@@ -122,13 +123,14 @@ def _plain_key(key: Any) -> str:
     return str(key)
 
 
-def sanitize(obj: Any, *, wide_ints: bool = True) -> Any:
+def sanitize(obj: Any, *, wide_ints: bool = True, finite: bool = False) -> Any:
     """Convert decoded data to values every format can carry.
 
     Keys become strings, bytes and lone surrogates become text, timestamps
-    and dates become ISO strings, and (unless `wide_ints`) integers past 64
-    bits become strings. Anything else is returned unchanged, so an object
-    no format knows still fails loudly.
+    and dates become ISO strings, (unless `wide_ints`) integers past 64
+    bits become strings, and (if `finite`) NaN and infinities become None.
+    Anything else is returned unchanged, so an object no format knows still
+    fails loudly.
     """
     if isinstance(obj, str):
         try:
@@ -137,9 +139,13 @@ def sanitize(obj: Any, *, wide_ints: bool = True) -> Any:
             return obj.encode("utf-8", "replace").decode("utf-8")
         return obj
     if isinstance(obj, dict):
-        return {_plain_key(k): sanitize(v, wide_ints=wide_ints) for k, v in obj.items()}
+        return {
+            _plain_key(k): sanitize(v, wide_ints=wide_ints, finite=finite) for k, v in obj.items()
+        }
     if isinstance(obj, list | tuple):
-        return [sanitize(v, wide_ints=wide_ints) for v in obj]
+        return [sanitize(v, wide_ints=wide_ints, finite=finite) for v in obj]
+    if finite and isinstance(obj, float) and not math.isfinite(obj):
+        return None
     if isinstance(obj, bytes):
         return obj.decode("utf-8", "replace")
     if isinstance(obj, msgpack.Timestamp):
@@ -195,7 +201,10 @@ class Codec:
             try:
                 return orjson.dumps(obj, default=self._default)  # type: ignore[no-any-return,unused-ignore]
             except TypeError:  # orjson.JSONEncodeError: e.g. an int past 64 bits
-                pass
+                # The standard library takes what orjson cannot, but keeps orjson's
+                # null for NaN and infinities: a huge integer in a document must not
+                # turn the floats beside it into literals that are not JSON.
+                return self._stdlib_json(sanitize(obj, finite=True))
         try:
             return self._stdlib_json(obj)
         except (TypeError, ValueError):  # UnicodeEncodeError is a ValueError

@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import io
 import json
+import os
 import threading
 import urllib.parse
 import uuid
@@ -46,7 +47,7 @@ PROBLEM_JSON = "application/problem+json"
 #: A request that takes longer than this is reported as a hang, not waited on forever.
 HANG_SECONDS = 20.0
 FUZZ = settings(
-    max_examples=250,
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", 250)),  # deeper: set FUZZ_EXAMPLES
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )

@@ -9,6 +9,7 @@ body must be closed at once.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -247,7 +248,7 @@ def _chunks(body: bytes, sizes: list[int]) -> list[bytes]:
 
 
 @settings(
-    max_examples=40,
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", 40)),  # deeper: set FUZZ_EXAMPLES
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

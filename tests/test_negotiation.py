@@ -83,6 +83,23 @@ def test_json_defaults_and_big_ints(api: responder.API, client: TestClient) -> N
     assert "ünï".encode() in response.content
 
 
+def test_a_huge_integer_does_not_change_how_nan_and_infinities_are_written(
+    api: responder.API, client: TestClient
+) -> None:
+    """orjson writes NaN and infinities as null; its fallback for wide integers must too."""
+
+    @api.route("/floats")
+    def floats(req, resp):  # type: ignore[no-untyped-def]
+        huge = 2**70 if req.params.get("huge") else 1
+        resp.media = {"huge": huge, "values": [float("inf"), float("nan"), 1.5]}
+
+    for query in ("", "?huge=1"):
+        body = client.get(f"/floats{query}").content
+        assert b"Infinity" not in body and b"NaN" not in body, body
+        document = json.loads(body, parse_constant=lambda name: pytest.fail(name))
+        assert document["values"] == [None, None, 1.5]
+
+
 def test_ensure_ascii_and_custom_encoder(mode: str) -> None:
     class Money:
         def __init__(self, cents: int) -> None:
