@@ -13,7 +13,8 @@ step and close generator dependencies live here too, as the plans, the
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import inspect
+from collections.abc import Callable
 from types import AsyncGeneratorType
 from typing import TYPE_CHECKING, Any
 
@@ -87,7 +88,7 @@ class Step:
 class FlatPlan:
     """A callee's steps, in the order `Resolver.arguments` would run them, and its recipe."""
 
-    __slots__ = ("asynchronous", "call", "recipe", "size", "standalone", "steps")
+    __slots__ = ("asynchronous", "call", "recipe", "size", "standalone", "steps", "sync_call")
 
     def __init__(self, steps: tuple[Step, ...], recipe: Recipe) -> None:
         self.steps = steps
@@ -101,21 +102,32 @@ class FlatPlan:
         self.standalone = bool(providers) and self.asynchronous and len(providers) == len(steps)
         #: For async providers (and a body): them and the async handler, in one coroutine.
         self.call = _compile(self) if self.asynchronous else None
+        #: For sync providers (and a body) of a sync route: them, in one generator.
+        self.sync_call = (
+            _compile(self, synchronous=True)
+            if not any(step.is_async for step in providers)
+            else None
+        )
 
 
-def _compile(plan: FlatPlan) -> Callable[..., Awaitable[Any]]:
-    """Write `plan` out as one coroutine that runs its steps, then the handler.
+def _compile(plan: FlatPlan, *, synchronous: bool = False) -> Callable[..., Any]:
+    """Write `plan` out as code that runs its steps without a resolver.
 
-    `call(handler, req, resp, params, teardown)` does what `Resolver.run_async`
-    and a call to the handler do, for a function route whose providers are
-    all async, without a resolver and without a loop over the steps: each
-    provider runs once with its arguments named in the code, a generator is
-    stepped to its value and its teardown put on `teardown`, a body is
-    validated for its model, and every invalid body reported in one 422
-    before the handler runs. Generated code, as `dataclasses` does for
-    `__init__`, because a route with two providers would otherwise spend
-    more time looking values up than running them. The names in it are
-    parameter names, which are identifiers, never client input.
+    For async providers, `call(handler, req, resp, params, teardown)` is a
+    coroutine doing what `Resolver.run_async` and a call to the handler do.
+    For sync ones (`synchronous`), `call(req, resp, params, teardown)` is a
+    generator to `yield from` in a lifecycle driven by `drive_sync`: it
+    returns the handler's keyword arguments, and yields only to hand the
+    driver an awaitable a plain provider returned, as the drivers await those.
+
+    Either way there is no loop over the steps: each provider runs once with
+    its arguments named in the code, a generator is stepped to its value and
+    its teardown put on `teardown`, a body is validated for its model, and
+    every invalid body reported in one 422 before the handler runs.
+    Generated code, as `dataclasses` does for `__init__`, because a route with
+    two providers would otherwise spend more time looking values up than
+    running them. The names in it are parameter names, which are
+    identifiers, never client input.
     """
     namespace: dict[str, Any] = {
         "anext": anext,
@@ -123,54 +135,90 @@ def _compile(plan: FlatPlan) -> Callable[..., Awaitable[Any]]:
         "ENDED": ENDED,
         "NO_VALUE": NO_VALUE,
         "ValidationFailed": ValidationFailed,
+        "isawaitable": inspect.isawaitable,
         "never_yielded": never_yielded,
         "on_loop": _anext_on_loop,
-        "read_body": _read_body,
+        "read_body": _read_body_sync if synchronous else _read_body,
+        "same": _same,
     }
+    # In the generated code, `wait` marks what a coroutine awaits; a generator does not.
+    wait, step_next = ("", "next") if synchronous else ("await ", "anext")
     where: dict[int, str] = {}  # id of a provider's function or of a body plan -> its variable
-    lines = ["async def call(handler, req, resp, params, teardown):"]
-    if any(step.provider is None for step in plan.steps):
+    if synchronous:
+        lines = ["def call(req, resp, params, teardown):"]
+    else:
+        lines = ["async def call(handler, req, resp, params, teardown):"]
+    has_body = any(step.provider is None for step in plan.steps)
+    if has_body:
         lines.append("    bodies, errors = {}, []")
     for at, step in enumerate(plan.steps):
         value = where[id(step.func if step.provider is not None else step.plan)] = f"v{at}"
         if step.provider is None:
             namespace[f"p{at}"] = step.plan
-            lines.append(f"    {value} = await read_body(p{at}, req, bodies, errors)")
+            lines.append(f"    {value} = {wait}read_body(p{at}, req, bodies, errors)")
             continue
         namespace[f"f{at}"], namespace[f"n{at}"] = step.func, step.name
-        arguments = _arguments(step.recipe, where)
+        arguments = ", ".join(f"{name}={expr}" for name, expr in _arguments(step.recipe, where))
         if not step.gen:
-            lines.append(f"    {value} = await f{at}({arguments})")
+            lines.append(f"    {value} = {wait}f{at}({arguments})")
+            if synchronous:  # what `drive_sync` does with an awaitable a sync call returns
+                lines += [
+                    f"    if {value} is not None and isawaitable({value}):",
+                    f"        {value} = yield Call(same, ({value},), None, False)",
+                ]
             continue
+        twin = "None, False" if synchronous else "None, True, on_loop"
         lines += [
             f"    g{at} = f{at}({arguments})",
-            f"    {value} = await anext(g{at}, NO_VALUE)",
+            f"    {value} = {wait}{step_next}(g{at}, NO_VALUE)",
             f"    if {value} is NO_VALUE:",
             f"        raise never_yielded(n{at})",
-            f"    teardown.append(Call(anext, (g{at}, ENDED), None, True, on_loop))",
+            f"    teardown.append(Call({step_next}, (g{at}, ENDED), {twin}))",
         ]
-    if any(step.provider is None for step in plan.steps):
+    if has_body:
         lines += ["    if errors:", "        raise ValidationFailed(errors)"]
-    lines.append(f"    return await handler(req, resp, {_arguments(plan.recipe, where)})")
+    final = _arguments(plan.recipe, where)
+    if synchronous:
+        lines.append("    return {" + ", ".join(f"{name!r}: {expr}" for name, expr in final) + "}")
+        lines.append("    yield  # never reached: it makes `call` a generator")
+    else:
+        arguments = ", ".join(f"{name}={expr}" for name, expr in final)
+        lines.append(f"    return await handler(req, resp, {arguments})")
     code = compile("\n".join(lines), "<responder: dependency plan>", "exec")
     exec(code, namespace)  # generated from signatures: see the docstring
-    call: Callable[..., Awaitable[Any]] = namespace["call"]
+    call: Callable[..., Any] = namespace["call"]
     return call
 
 
-def _arguments(recipe: Recipe, where: dict[int, str]) -> str:
-    """The keyword arguments of a call in `_compile`'s code, for `recipe`."""
+def _arguments(recipe: Recipe, where: dict[int, str]) -> list[tuple[str, str]]:
+    """The keyword arguments of a call in `_compile`'s code, for `recipe`: (name, expression)."""
     parts = []
     for name, source, key in recipe:
         if source is _PROVIDED or source is _BODY:
-            parts.append(f"{name}={where[id(key)]}")
+            parts.append((name, where[id(key)]))
         elif source is _PATH:
-            parts.append(f"{name}=params[{name!r}]")
+            parts.append((name, f"params[{name!r}]"))
         elif source is _REQUEST:
-            parts.append(f"{name}=req")
+            parts.append((name, "req"))
         else:
-            parts.append(f"{name}=resp")
-    return ", ".join(parts)
+            parts.append((name, "resp"))
+    return parts
+
+
+def _same(value: Any) -> Any:
+    """Hand a value to the driver unchanged: it awaits what is awaitable."""
+    return value
+
+
+def _read_body_sync(
+    plan: ArgPlan, req: Request, bodies: dict[Any, Any], errors: list[dict[str, Any]]
+) -> Any:
+    """`_read_body`, reading the body on this thread."""
+    if req.method not in WRITE_METHODS:
+        return None if plan.default is EMPTY else plan.default
+    if plan.annotation not in bodies:
+        take_body(plan, req.media_sync(), bodies, {}, errors)
+    return bodies.get(plan.annotation)
 
 
 async def _read_body(

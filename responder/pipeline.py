@@ -157,6 +157,15 @@ def exchange(api: API, req: Request, resp: Response, match: Match) -> Lifecycle:
                     req.teardowns = teardowns
                     args = (callee.func, req, resp, params, teardowns)
                     value = yield Call(plan.call, args, None, True)
+                elif (
+                    plan is not None
+                    and plan.sync_call is not None
+                    and not _async_driven(api, route)
+                ):
+                    # sync providers, and `drive_sync` runs this: they are called right here
+                    req.teardowns = teardowns = []
+                    kwargs = yield from plan.sync_call(req, resp, params, teardowns)
+                    value = yield Call(callee.func, (req, resp), kwargs, False)
                 else:
                     kwargs = yield from _resolver(api, req, resp, params).resolve(callee)
                     value = yield Call(callee.func, (req, resp), kwargs, callee.is_async)
@@ -191,6 +200,11 @@ def _enter(req: Request, resp: Response, match: Match) -> tuple[Any, ...]:
     if route.status_code is not None:
         resp._status_code = route.status_code
     return route.before_hooks() if route.scopes else route.before
+
+
+def _async_driven(api: API, route: Route) -> bool:
+    """Tell whether `drive_async` runs this route's lifecycle (as `API.begin` decides)."""
+    return route.is_async or route.scoped_async or api.hooks.any_async
 
 
 def _resolver(api: API, req: Request, resp: Response, params: dict[str, Any]) -> Resolver:

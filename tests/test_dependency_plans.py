@@ -230,3 +230,32 @@ def test_a_bad_path_value_never_reaches_a_provider(
 ) -> None:
     assert plan_client.get("/items/seven").status_code == 404
     assert events == []
+
+
+@pytest.mark.parametrize("handler_colour", HANDLERS)
+def test_a_sync_provider_that_returns_an_awaitable_is_awaited(
+    api: responder.API, mode: str, handler_colour: str
+) -> None:
+    """A sync wrapper around an async function (a common decorator shape) still gives its value."""
+
+    async def load() -> str:
+        return "loaded"
+
+    @api.dependency()
+    def wrapped() -> Any:
+        return load()  # a coroutine, from a plain function
+
+    if handler_colour == "sync":
+
+        @api.route("/wrapped")
+        def sync_handler(req: Request, resp: Response, *, wrapped: str) -> None:
+            resp.text = wrapped
+
+    else:
+
+        @api.route("/wrapped")
+        async def async_handler(req: Request, resp: Response, *, wrapped: str) -> None:
+            resp.text = wrapped
+
+    with api.test_client(mode=mode) as client:
+        assert client.get("/wrapped").text == "loaded"
