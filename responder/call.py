@@ -10,7 +10,20 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["Call"]
+__all__ = ["Call", "awaitable"]
+
+#: Types that are never awaitable, and that calls return most often.
+_PLAIN_TYPES = frozenset({type(None), dict, list, tuple, str, bytes, int, float, bool})
+
+
+def awaitable(value: Any) -> bool:
+    """`inspect.isawaitable`, answered at once for the plain values calls mostly return.
+
+    The drivers ask it of every value a sync call returns, as a sync
+    callable may hand back a coroutine; for a dict, `isawaitable` goes as
+    far as an ABC check, which costs more than a small provider does.
+    """
+    return type(value) not in _PLAIN_TYPES and inspect.isawaitable(value)
 
 
 class Call:

@@ -13,7 +13,6 @@ step and close generator dependencies live here too, as the plans, the
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from types import AsyncGeneratorType
 from typing import TYPE_CHECKING, Any
@@ -21,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from .arguments import EMPTY, WRITE_METHODS, ArgPlan, ValidationFailed, plans_for, validation_errors
-from .call import Call
+from .call import Call, awaitable
 from .dependencies import DependencyResolutionError, Provider, Registry
 
 if TYPE_CHECKING:
@@ -135,7 +134,7 @@ def _compile(plan: FlatPlan, *, synchronous: bool = False) -> Callable[..., Any]
         "ENDED": ENDED,
         "NO_VALUE": NO_VALUE,
         "ValidationFailed": ValidationFailed,
-        "isawaitable": inspect.isawaitable,
+        "awaitable": awaitable,
         "never_yielded": never_yielded,
         "on_loop": _anext_on_loop,
         "read_body": _read_body_sync if synchronous else _read_body,
@@ -163,7 +162,7 @@ def _compile(plan: FlatPlan, *, synchronous: bool = False) -> Callable[..., Any]
             lines.append(f"    {value} = {wait}f{at}({arguments})")
             if synchronous:  # what `drive_sync` does with an awaitable a sync call returns
                 lines += [
-                    f"    if {value} is not None and isawaitable({value}):",
+                    f"    if awaitable({value}):",
                     f"        {value} = yield Call(same, ({value},), None, False)",
                 ]
             continue

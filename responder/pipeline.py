@@ -12,7 +12,6 @@ lifecycle for both protocols and both kinds of handler.
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import logging
 from collections.abc import Awaitable, Callable, Generator
 from typing import TYPE_CHECKING, Any
@@ -20,7 +19,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel
 
-from .call import Call
+from .call import Call, awaitable
 from .endpoint import Callee
 from .error_pages import render_error, render_unhandled
 from .errors import HTTPError
@@ -77,7 +76,7 @@ def drive_sync(lifecycle: Lifecycle, run_awaitable: Callable[[Awaitable[Any]], A
         error = None
         try:
             value = (call.sync or call.func)(*call.args, **call.kwargs)
-            if value is not None and inspect.isawaitable(value):  # most calls return None
+            if value is not None and awaitable(value):  # most calls return None
                 value = run_awaitable(value)
         except Exception as exc:  # noqa: BLE001 - thrown back into the lifecycle
             value, error = None, exc
@@ -109,7 +108,7 @@ async def drive_async(
                     value = await run_sync(call.func, *call.args, **call.kwargs)
                 else:
                     value = call.func(*call.args, **call.kwargs)
-                if value is not None and inspect.isawaitable(value):  # a sync callable's
+                if value is not None and awaitable(value):  # a sync callable's
                     value = await value
         except Exception as exc:  # noqa: BLE001 - thrown back into the lifecycle
             value, error = None, exc
