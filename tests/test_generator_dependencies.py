@@ -125,3 +125,62 @@ def test_a_generator_that_yields_twice_is_closed_with_a_warning(
     warnings = [r for r in caplog.records if r.name == "responder.pipeline"]
     assert len(warnings) == 1
     assert "yielded more than once; closed it" in warnings[0].getMessage()
+
+
+def _fails_in_teardown(kind: str, events: list[str]) -> Callable[[], Any]:
+    if kind == "gen":
+
+        def fragile() -> Iterator[str]:
+            yield "first"
+            events.append("tearing down")
+            raise RuntimeError("teardown broke")
+
+        return fragile
+
+    async def fragile_async() -> AsyncIterator[str]:
+        yield "first"
+        events.append("tearing down")
+        raise RuntimeError("teardown broke")
+
+    return fragile_async
+
+
+@pytest.mark.parametrize("handler", HANDLERS)
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_teardown_that_raises_is_logged_and_the_next_one_still_runs(
+    mode: str, kind: str, handler: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The response is already out: a broken teardown is logged, never raised or skipped past."""
+    events: list[str] = []
+    api = responder.API()
+
+    @api.dependency()
+    async def outer() -> AsyncIterator[str]:  # set up first, so torn down last
+        yield "outer"
+        events.append("outer closed")
+
+    api.add_dependency("thing", _fails_in_teardown(kind, events))
+    api.add_route("/both", _both(handler))
+    with (
+        caplog.at_level(logging.ERROR, logger="responder.pipeline"),
+        api.test_client(mode=mode) as client,
+    ):
+        response = client.get("/both")
+    assert (response.status_code, response.text) == (200, "outer first")
+    assert events == ["tearing down", "outer closed"]
+    failures = [r for r in caplog.records if r.getMessage() == "Dependency teardown failed"]
+    assert len(failures) == 1
+    assert failures[0].exc_info is not None
+    assert "teardown broke" in str(failures[0].exc_info[1])
+
+
+def _both(handler: str) -> Callable[..., Any]:
+    """A handler taking `outer` and then `thing`, so `thing` is torn down first."""
+
+    def both(req: Any, resp: Any, *, outer: str, thing: str) -> None:
+        resp.text = f"{outer} {thing}"
+
+    async def both_async(req: Any, resp: Any, *, outer: str, thing: str) -> None:
+        resp.text = f"{outer} {thing}"
+
+    return both if handler == "sync" else both_async
