@@ -32,8 +32,9 @@ __all__ = ["MAX_RANGES", "apply_ranges", "if_range_holds", "parse_byte_ranges"]
 #: More ranges than this in one request are ignored (RFC 9110 §14.2 allows
 #: it): many tiny ranges cost far more to frame than the bytes they ask for.
 MAX_RANGES = 64
-#: Numbers longer than this are past any file size; skipping `int()` on them
-#: also avoids Python's limit on converting very long digit strings.
+#: Positions with more significant digits than this are past any file size;
+#: skipping `int()` on them also avoids Python's limit on converting very long
+#: digit strings.
 _MAX_DIGITS = 18
 _HUGE = 10**_MAX_DIGITS
 _SPEC = re.compile(r"([0-9]*)-([0-9]*)")  # not \d: it takes any script's digits
@@ -42,7 +43,15 @@ Span = tuple[int, int]
 
 
 def _number(digits: str) -> int:
-    return int(digits) if len(digits) <= _MAX_DIGITS else _HUGE
+    """A position; leading zeros are not significant (`007` is 7, however many)."""
+    significant = digits.lstrip("0")
+    return int(significant or "0") if len(significant) <= _MAX_DIGITS else _HUGE
+
+
+def _less(a: str, b: str) -> bool:
+    """Whether the position `a` is below `b`, exactly, even past `_MAX_DIGITS` digits."""
+    a, b = a.lstrip("0"), b.lstrip("0")
+    return (len(a), a) < (len(b), b)
 
 
 def parse_byte_ranges(value: str, size: int) -> list[Span] | None:
@@ -68,9 +77,9 @@ def parse_byte_ranges(value: str, size: int) -> list[Span] | None:
             return None
         first, last = match.groups()
         if first:
-            start = _number(first)
-            if last and _number(last) < start:
+            if last and _less(last, first):
                 return None  # a last-pos before its first-pos makes the set invalid
+            start = _number(first)
             stop = min(_number(last) + 1, size) if last else size
         elif last:
             length = _number(last)

@@ -53,6 +53,10 @@ def _parts(response: httpx.Response) -> list[tuple[str, str, bytes]]:
         ("bytes=1020-9999", 1020, 1024),
         ("Bytes=5-5", 5, 6),
         ("bytes=1023-,-1", 1023, 1024),  # the same byte twice is one range
+        # Leading zeros are not significant, however many there are.
+        ("bytes=0-00000000000000000000000009", 0, 10),
+        ("bytes=00000000000000000000000100-199", 100, 200),
+        ("bytes=-00000000000000000000000024", 1000, 1024),
     ],
 )
 def test_a_single_range_is_206_with_content_range(
@@ -121,6 +125,9 @@ def test_satisfiable_ranges_win_over_unsatisfiable_ones(
         "bytes=0x10-20",
         "bytes=" + ",".join(f"{i * 2}-{i * 2}" for i in range(MAX_RANGES + 1)),
         "bytes=0-1, bytes=2-3",  # two Range fields, joined as a WSGI server would
+        # Reversed, in numbers too long to convert: still reversed, still ignored.
+        "bytes=20000000000000000000-10000000000000000000",
+        pytest.param("bytes=" + "9" * 5000 + "-" + "9" * 4999, id="reversed-5000-digits"),
     ],
 )
 def test_a_malformed_range_is_ignored(
@@ -214,3 +221,7 @@ def test_parse_byte_ranges_edges() -> None:
     assert parse_byte_ranges("bytes=\u0663-5", 10) is None  # an Arabic-Indic digit is no DIGIT
     assert parse_byte_ranges("bytes=5-6,1-2", 10) == [(5, 7), (1, 3)]  # the client's order
     assert parse_byte_ranges("bytes=1-2,3-4", 10) == [(1, 5)]  # touching: one range
+    assert parse_byte_ranges("bytes=" + "0" * 30 + "5-" + "0" * 30 + "6", 10) == [(5, 7)]
+    assert parse_byte_ranges("bytes=" + "0" * 30 + "-5", 10) == [(0, 6)]
+    assert parse_byte_ranges("bytes=10000000000000000000-20000000000000000000", 10) == []
+    assert parse_byte_ranges("bytes=20000000000000000000-10000000000000000000", 10) is None
