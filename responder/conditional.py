@@ -42,7 +42,9 @@ __all__ = [
 #: An entity-tag: an optional weakness prefix and a quoted run of etagc.
 _TAG = r'(?:W/)?"[\x21\x23-\x7e\x80-\xff]*"'
 _TAG_RE = re.compile(_TAG)
-_TAG_LIST = re.compile(rf"[ \t]*{_TAG}[ \t]*(?:,[ \t]*(?:{_TAG}[ \t]*)?)*")
+#: A list of tags (RFC 9110 §5.6.1.2): empty elements are allowed anywhere,
+#: before the first tag as well, but at least one tag is required.
+_TAG_LIST = re.compile(rf"[ \t]*(?:,[ \t]*)*{_TAG}[ \t]*(?:,[ \t]*(?:{_TAG}[ \t]*)?)*")
 _SAFE = frozenset({"GET", "HEAD"})
 _CONDITIONS = ("If-None-Match", "If-Modified-Since", "If-Match", "If-Unmodified-Since")
 #: Representation metadata a 304 must not repeat (RFC 9110 §15.4.5).

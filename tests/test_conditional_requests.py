@@ -68,6 +68,9 @@ def test_a_matching_if_none_match_is_304_without_body(
         ("v1", '"v2"', 200),
         ("v1", '"v2", "v1"', 304),
         ("v1", '"v2",, "v1" ', 304),
+        ("v1", ', "v1"', 304),  # empty list elements may come first too (RFC 9110 §5.6.1.2)
+        ("v1", ' ,, "v2", "v1"', 304),
+        ("v1", " , ", 200),  # only empty elements: not a list, so ignored
         ("v1", "*", 304),
         ("v1", 'W/"v1"', 304),  # weak comparison: the core values match
         ('W/"v1"', '"v1"', 304),
@@ -159,6 +162,7 @@ def test_a_stale_if_match_is_412_with_the_current_tag(
         ('W/"v1"', '"v1"', 412),
         ('W/"v1"', "*", 200),
         ("v1", "garbage", 200),  # not an entity-tag list: ignored
+        ("v1", ', "v0"', 412),  # a leading empty element does not hide the tags after it
     ],
 )
 def test_if_match_uses_strong_comparison(
@@ -294,6 +298,8 @@ def test_parse_etag_list() -> None:
     assert parse_etag_list(" * ") == ["*"]
     assert parse_etag_list("a, b") is None
     assert parse_etag_list('"a" "b"') is None
+    assert parse_etag_list(', "a",, W/"b",') == ['"a"', 'W/"b"']
+    assert parse_etag_list(",") is None
     assert parse_etag_list(None) is None
 
 
