@@ -15,6 +15,7 @@ import decimal
 import enum
 import json
 import math
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from pathlib import PurePath
@@ -166,6 +167,30 @@ def _leaf_default(obj: Any) -> Any:
     return to_plain(obj)
 
 
+#: Digits enough to spell an integer past 64 bits (2**64 has 20, -2**63 - 1 has 19).
+_WIDE_DIGITS = re.compile(rb"[0-9]{19}")
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number is infinity when parsed as double: {text[:40]}")
+    return value
+
+
+def _load_exact_json(data: bytes) -> Any:
+    """The standard library's JSON, keeping wide integers exact, with orjson's strictness.
+
+    UTF-8 only (the standard library would also guess UTF-16 and UTF-32),
+    and neither `NaN`/`Infinity` nor numbers too large for a double.
+    """
+    return json.loads(data.decode("utf-8"), parse_constant=_not_json, parse_float=_finite_float)
+
+
 class Codec:
     """Encodes and decodes media for one API, honouring its JSON settings.
 
@@ -246,11 +271,18 @@ class Codec:
 
     @staticmethod
     def load_json(data: bytes) -> Any:
-        """Decode a JSON body; raise `MalformedBody` (400) on bad input."""
+        """Decode a JSON body; raise `MalformedBody` (400) on bad input.
+
+        orjson reads an integer outside [-2**63, 2**64) as a float, silently
+        rounding it; a body that may hold one (a run of 19 digits or more)
+        goes to the standard library instead, held to orjson's rules. Without
+        orjson every body takes that path, so what is valid JSON does not
+        depend on whether orjson is installed.
+        """
         try:
-            if orjson is not None:
+            if orjson is not None and _WIDE_DIGITS.search(data) is None:
                 return orjson.loads(data)
-            return json.loads(data)
+            return _load_exact_json(data)
         except (ValueError, RecursionError) as exc:
             raise MalformedBody(
                 "JSON", str(exc).splitlines()[0] if str(exc) else "invalid"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import msgpack
+import pytest
 import yaml
+from pydantic import BaseModel
 
 import responder
 from responder.adapters.testing import TestClient
@@ -139,6 +141,54 @@ def test_media_formats_are_decoded(api: responder.API, client: TestClient) -> No
     assert got["field"] == "value"
     assert got["upload"]["filename"] == "notes.txt"
     assert got["upload"]["content_type"] == "text/plain"
+
+
+class Counter(BaseModel):
+    count: int
+
+
+def test_wide_json_integers_stay_exact(api: responder.API, client: TestClient) -> None:
+    """orjson reads integers past 64 bits as floats; a body must not lose their digits."""
+
+    @api.route("/decode", methods=["POST"])
+    async def decode(req, resp):  # type: ignore[no-untyped-def]
+        resp.media = {"got": await req.media()}
+
+    @api.route("/counter", methods=["POST"])
+    def counter(req, resp, *, body: Counter):  # type: ignore[no-untyped-def]
+        resp.media = {"count": body.count}
+
+    for wide in (2**64, -(2**63) - 1, 10**30):
+        document = f'{{"count": {wide}, "name": "12345678901234567890"}}'.encode()
+        headers = {"Content-Type": "application/json"}
+        got = client.post("/decode", content=document, headers=headers).json()
+        assert got == {"got": {"count": wide, "name": "12345678901234567890"}}
+        assert client.post("/counter", content=document, headers=headers).json() == {"count": wide}
+    # The exact path keeps JSON's rules: no NaN, no number too large for a double.
+    for bad in (b"[NaN, 12345678901234567890]", b"[1e400, 12345678901234567890]"):
+        response = client.post("/decode", content=bad, headers=headers)
+        assert response.status_code == 400, bad
+
+
+@pytest.mark.parametrize("with_orjson", [True, False], ids=["orjson", "stdlib"])
+def test_what_is_valid_json_does_not_depend_on_orjson(
+    mode: str, monkeypatch: pytest.MonkeyPatch, with_orjson: bool
+) -> None:
+    if not with_orjson:
+        monkeypatch.setattr("responder.formats.orjson", None)
+    api = responder.API()  # after the patch: an API picks its JSON library when built
+
+    @api.route("/decode", methods=["POST"])
+    def decode(req, resp):  # type: ignore[no-untyped-def]
+        resp.media = {"got": req.media_sync()}
+
+    headers = {"Content-Type": "application/json"}
+    with api.test_client(mode=mode) as client:
+        document = b'{"n": 1, "big": 18446744073709551616}'
+        ok = client.post("/decode", content=document, headers=headers)
+        assert ok.json() == {"got": {"n": 1, "big": 2**64}}
+        for bad in (b"[NaN]", b"[Infinity]", b"[1e400]", '["u"]'.encode("utf-16")):
+            assert client.post("/decode", content=bad, headers=headers).status_code == 400, bad
 
 
 def test_body_is_streamed_once(mode: str) -> None:
