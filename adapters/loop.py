@@ -4,13 +4,19 @@ Under WSGI there is no loop. An async handler, hook or body stream needs one;
 creating a loop per request would cost more than many handlers, so each
 worker thread keeps one for as long as it lives. Sync routes never call this
 module, so they never touch a loop.
+
+A loop holds file descriptors (its selector and its self-pipe), and some
+servers start a thread per request, so a loop must end with its thread: it
+hangs on a per-thread holder, and closing it is that holder's finalizer,
+which runs when the thread's locals are dropped, or at exit for threads still
+alive then.
 """
 
 from __future__ import annotations
 
 import asyncio
-import atexit
 import threading
+import weakref
 from collections.abc import Awaitable
 from typing import TypeVar
 
@@ -21,21 +27,32 @@ __all__ = ["run_on_thread_loop", "thread_loop"]
 T = TypeVar("T")
 
 _local = threading.local()
-_loops: list[asyncio.AbstractEventLoop] = []
-_loops_lock = threading.Lock()
+
+
+class _Holder:
+    """Keeps one thread's loop; when the thread ends and drops it, the loop is closed."""
+
+    __slots__ = ("__weakref__", "loop")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        weakref.finalize(self, _close, loop)
+
+
+def _close(loop: asyncio.AbstractEventLoop) -> None:
+    if not loop.is_running() and not loop.is_closed():
+        loop.close()
 
 
 def thread_loop() -> asyncio.AbstractEventLoop:
     """Return this thread's loop, creating it on first use."""
-    loop: asyncio.AbstractEventLoop | None = getattr(_local, "loop", None)
-    if loop is None or loop.is_closed():
+    holder: _Holder | None = getattr(_local, "holder", None)
+    if holder is None or holder.loop.is_closed():
         loop = asyncio.new_event_loop()
         # It runs only while a request needs it: api.background must not leave tasks here.
         register_intermittent_loop(loop)
-        _local.loop = loop
-        with _loops_lock:
-            _loops.append(loop)
-    return loop
+        holder = _local.holder = _Holder(loop)
+    return holder.loop
 
 
 async def _await(awaitable: Awaitable[T]) -> T:
@@ -59,12 +76,3 @@ def run_on_thread_loop(awaitable: Awaitable[T]) -> T:
             "event loop; serve the API as ASGI there, or call it from a plain thread."
         )
     return thread_loop().run_until_complete(_await(awaitable))
-
-
-@atexit.register
-def _close_loops() -> None:
-    with _loops_lock:
-        loops, _loops[:] = list(_loops), []
-    for loop in loops:
-        if not loop.is_running() and not loop.is_closed():
-            loop.close()
