@@ -16,21 +16,28 @@ import inspect
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from .errors import HTTPError
 from .params import BodyParam, Dependency, Param, PathParam
 
+if TYPE_CHECKING:
+    from .request import Request
+
 __all__ = [
+    "AT_HAND",
     "EMPTY",
+    "MISSING",
     "WRITE_METHODS",
     "ArgPlan",
     "ValidationFailed",
     "needs_resolver",
     "plan_arguments",
     "plans_for",
+    "raw_marker",
+    "take_marker",
     "validation_errors",
 ]
 
@@ -40,6 +47,17 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _REQUEST_NAMES = frozenset({"req", "request"})
 _RESPONSE_NAMES = frozenset({"resp", "response"})
 _SOCKET_NAMES = frozenset({"ws", "websocket"})
+#: Marker sources read without the body; the others (form, file) are in the form.
+AT_HAND = frozenset({"query", "header", "cookie", "path"})
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+#: What a marker finds when the request does not carry its value.
+MISSING: Any = _Missing()
 
 
 class ValidationFailed(HTTPError):
@@ -223,3 +241,39 @@ def _plain(value: Any) -> bool:
     return isinstance(value, str | int | float | bool) and not (
         isinstance(value, str) and len(value) > 200
     )
+
+
+def raw_marker(plan: ArgPlan, req: Request, path_params: dict[str, Any]) -> Any:
+    """A marker's raw value from the query, headers, cookies or path; `MISSING` if absent."""
+    assert plan.marker is not None
+    source = plan.marker.source
+    if source == "query":
+        if plan.many:
+            return req.args.getlist(plan.key)
+        return req.args.get(plan.key, MISSING)
+    if source == "header":
+        found = req.headers.getlist(plan.key)
+        if plan.many:
+            return found
+        return found[0] if found else MISSING
+    if source == "cookie":
+        return req.cookies.get(plan.key, MISSING)
+    return path_params.get(plan.key, MISSING)
+
+
+def take_marker(plan: ArgPlan, raw: Any, errors: list[dict[str, Any]]) -> Any:
+    """Coerce a marker's raw value: the value, its default, or `MISSING` with `errors` added."""
+    marker = plan.marker
+    assert marker is not None and plan.adapter is not None
+    if raw is MISSING or (plan.many and raw == [] and not marker.required):
+        if plan.default is EMPTY:
+            errors.append(
+                {"type": "missing", "loc": [marker.source, plan.key], "msg": "Field required"}
+            )
+            return MISSING
+        return plan.default
+    try:
+        return plan.adapter.validate_python(raw)
+    except ValidationError as exc:
+        errors.extend(validation_errors(exc, [marker.source, plan.key]))
+        return MISSING

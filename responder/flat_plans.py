@@ -19,7 +19,17 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from .arguments import EMPTY, WRITE_METHODS, ArgPlan, ValidationFailed, plans_for, validation_errors
+from .arguments import (
+    AT_HAND,
+    EMPTY,
+    WRITE_METHODS,
+    ArgPlan,
+    ValidationFailed,
+    plans_for,
+    raw_marker,
+    take_marker,
+    validation_errors,
+)
 from .call import Call, awaitable
 from .dependencies import DependencyResolutionError, Provider, Registry
 
@@ -50,26 +60,33 @@ ENDED: Any = object()
 
 #: Where a flat plan takes a value from (`Recipe` entries).
 _REQUEST, _RESPONSE, _PATH, _PROVIDED, _BODY = "request", "response", "path", "provided", "body"
+_MARKER = "marker"
 #: (parameter name, source, key): the provider's function for _PROVIDED, the plan for _BODY.
 Recipe = tuple[tuple[str, str, Any], ...]
 
 
 class Step:
-    """One step of a flat plan: run a provider, or read the body for a model.
+    """One step of a flat plan: run a provider, read the body for a model, or read a marker.
 
     What can be decided once is: the call itself for a provider without
     parameters, and whether a generator provider is stepped with `next`
-    or `anext`.
+    or `anext`. A marker step (`Query`, `Header`, `Cookie`, `Path`) knows
+    its `owner`: the provider whose parameter it is, or None for the
+    handler's own.
     """
 
     __slots__ = (
-        "call", "func", "gen", "is_async", "name", "plan", "provider", "recipe", "step", "twin",
+        "call", "func", "gen", "is_async", "name", "owner", "plan", "provider", "recipe", "step",
+        "twin",
     )  # fmt: skip
 
-    def __init__(self, provider: Provider | None, plan: Any, recipe: Recipe) -> None:
+    def __init__(
+        self, provider: Provider | None, plan: Any, recipe: Recipe, owner: Any = None
+    ) -> None:
         self.provider = provider
         self.plan = plan
         self.recipe = recipe
+        self.owner = owner
         self.call: Call | None = None
         #: Whether the provider is a generator: stepped for its value, closed later.
         self.gen = provider is not None and provider.kind in ("gen", "asyncgen")
@@ -87,13 +104,18 @@ class Step:
 class FlatPlan:
     """A callee's steps, in the order `Resolver.arguments` would run them, and its recipe."""
 
-    __slots__ = ("asynchronous", "call", "recipe", "size", "standalone", "steps", "sync_call")
+    __slots__ = (
+        "asynchronous", "call", "markers", "recipe", "size", "standalone", "steps", "sync_call",
+    )  # fmt: skip
 
     def __init__(self, steps: tuple[Step, ...], recipe: Recipe) -> None:
         self.steps = steps
         self.size = len(steps)
         self.recipe = recipe
         providers = [step for step in steps if step.provider is not None]
+        #: Marker steps: only the compiled code reads them; `Resolver.resolve` then takes
+        #: the general path instead of `Resolver.next_call`.
+        self.markers = any(_is_marker(step) for step in steps)
         #: Every provider is async: `call` (or `Resolver.run_async`) takes them in one call.
         self.asynchronous = all(step.is_async for step in providers)
         #: Async providers and no body: worth one coroutine even for a sync handler.
@@ -138,6 +160,8 @@ def _compile(plan: FlatPlan, *, synchronous: bool = False) -> Callable[..., Any]
         "never_yielded": never_yielded,
         "on_loop": _anext_on_loop,
         "read_body": _read_body_sync if synchronous else _read_body,
+        "raw_marker": raw_marker,
+        "take_marker": take_marker,
         "same": _same,
     }
     # In the generated code, `wait` marks what a coroutine awaits; a generator does not.
@@ -147,16 +171,35 @@ def _compile(plan: FlatPlan, *, synchronous: bool = False) -> Callable[..., Any]
         lines = ["def call(req, resp, params, teardown):"]
     else:
         lines = ["async def call(handler, req, resp, params, teardown):"]
-    has_body = any(step.provider is None for step in plan.steps)
-    if has_body:
+    # Bad values of the handler's own (bodies, markers) make one 422 before it runs;
+    # a provider's markers make theirs before the provider runs.
+    checked = any(step.provider is None and step.owner is None for step in plan.steps)
+    if checked:
         lines.append("    bodies, errors = {}, []")
+    owned: dict[int, str] = {}  # id of a provider's function -> its markers' error list
     for at, step in enumerate(plan.steps):
         value = where[id(step.func if step.provider is not None else step.plan)] = f"v{at}"
         if step.provider is None:
             namespace[f"p{at}"] = step.plan
-            lines.append(f"    {value} = {wait}read_body(p{at}, req, bodies, errors)")
+            if not _is_marker(step):
+                lines.append(f"    {value} = {wait}read_body(p{at}, req, bodies, errors)")
+                continue
+            errors = "errors"
+            if step.owner is not None:
+                errors = owned.get(id(step.owner), "")
+                if not errors:
+                    errors = owned[id(step.owner)] = f"e{at}"
+                    lines.append(f"    {errors} = []")
+            lines.append(
+                f"    {value} = take_marker(p{at}, raw_marker(p{at}, req, params), {errors})"
+            )
             continue
         namespace[f"f{at}"], namespace[f"n{at}"] = step.func, step.name
+        if id(step.func) in owned:
+            lines += [
+                f"    if {owned[id(step.func)]}:",
+                f"        raise ValidationFailed({owned[id(step.func)]})",
+            ]
         arguments = ", ".join(f"{name}={expr}" for name, expr in _arguments(step.recipe, where))
         if not step.gen:
             lines.append(f"    {value} = {wait}f{at}({arguments})")
@@ -174,7 +217,7 @@ def _compile(plan: FlatPlan, *, synchronous: bool = False) -> Callable[..., Any]
             f"        raise never_yielded(n{at})",
             f"    teardown.append(Call({step_next}, (g{at}, ENDED), {twin}))",
         ]
-    if has_body:
+    if checked:
         lines += ["    if errors:", "        raise ValidationFailed(errors)"]
     final = _arguments(plan.recipe, where)
     if synchronous:
@@ -193,7 +236,7 @@ def _arguments(recipe: Recipe, where: dict[int, str]) -> list[tuple[str, str]]:
     """The keyword arguments of a call in `_compile`'s code, for `recipe`: (name, expression)."""
     parts = []
     for name, source, key in recipe:
-        if source is _PROVIDED or source is _BODY:
+        if source is _PROVIDED or source is _BODY or source is _MARKER:
             parts.append((name, where[id(key)]))
         elif source is _PATH:
             parts.append((name, f"params[{name!r}]"))
@@ -202,6 +245,11 @@ def _arguments(recipe: Recipe, where: dict[int, str]) -> list[tuple[str, str]]:
         else:
             parts.append((name, "resp"))
     return parts
+
+
+def _is_marker(step: Step) -> bool:
+    """Whether a step reads a marker (rather than running a provider or reading the body)."""
+    return step.provider is None and step.plan.kind != "body"
 
 
 def _same(value: Any) -> Any:
@@ -326,6 +374,9 @@ def _flat_plan(
             elif kind == "body" and not chain:  # the handler's own body model
                 steps.append(Step(None, plan, ()))
                 entries.append((name, _BODY, plan))
+            elif kind in ("marker", "path") and plan.marker and plan.marker.source in AT_HAND:
+                steps.append(Step(None, plan, (), chain[-1] if chain else None))
+                entries.append((name, _MARKER, plan))
             elif kind != "named":
                 return None
             elif name in path_names:

@@ -14,9 +14,17 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
-from .arguments import EMPTY, WRITE_METHODS, ArgPlan, ValidationFailed, plans_for, validation_errors
+from .arguments import (
+    AT_HAND,
+    EMPTY,
+    MISSING,
+    WRITE_METHODS,
+    ArgPlan,
+    ValidationFailed,
+    plans_for,
+    raw_marker,
+    take_marker,
+)
 from .call import Call
 from .dependencies import (
     DependencyCycleError,
@@ -149,12 +157,13 @@ class Resolver:
         self, plan: ArgPlan, values: dict[str, Any], errors: list[dict[str, Any]]
     ) -> Generator[Call, Any, None]:
         assert plan.marker is not None
-        source = plan.marker.source
-        if source in _AT_HAND:
-            raw = self._raw(source, plan)
+        if plan.marker.source in AT_HAND:
+            raw = raw_marker(plan, self.req, self.path_params)
         else:
-            raw = yield from self._form_value(source, plan)
-        self._take_marker(plan, raw, values, errors)
+            raw = yield from self._form_value(plan.marker.source, plan)
+        value = take_marker(plan, raw, errors)
+        if value is not MISSING:
+            values[plan.name] = value
 
     def _body(
         self, plan: ArgPlan, values: dict[str, Any], errors: list[dict[str, Any]]
@@ -168,45 +177,11 @@ class Resolver:
             media = yield Call(req.media, (), None, True, req.media_sync)
             take_body(plan, media, self._bodies, values, errors)
 
-    def _take_marker(
-        self, plan: ArgPlan, raw: Any, values: dict[str, Any], errors: list[dict[str, Any]]
-    ) -> None:
-        marker = plan.marker
-        assert marker is not None and plan.adapter is not None
-        if raw is _MISSING or (plan.many and raw == [] and not marker.required):
-            if plan.default is EMPTY:
-                errors.append(
-                    {"type": "missing", "loc": [marker.source, plan.key], "msg": "Field required"}
-                )
-            else:
-                values[plan.name] = plan.default
-            return
-        try:
-            values[plan.name] = plan.adapter.validate_python(raw)
-        except ValidationError as exc:
-            errors.extend(validation_errors(exc, [marker.source, plan.key]))
-
-    def _raw(self, source: str, plan: ArgPlan) -> Any:
-        """A marker's raw value from the query, headers, cookies or path."""
-        req = self.req
-        if source == "query":
-            if plan.many:
-                return req.args.getlist(plan.key)
-            return req.args.get(plan.key, _MISSING)
-        if source == "header":
-            found = req.headers.getlist(plan.key)
-            if plan.many:
-                return found
-            return found[0] if found else _MISSING
-        if source == "cookie":
-            return req.cookies.get(plan.key, _MISSING)
-        return self.path_params.get(plan.key, _MISSING)
-
     def _form_value(self, source: str, plan: ArgPlan) -> Generator[Call, Any, Any]:
         """A form or file marker's raw value, reading the body when first needed."""
         form = yield from self._read_form(files_only=source == "file")
-        value = form.get(plan.key, _MISSING)
-        if plan.many and value is not _MISSING and not isinstance(value, list):
+        value = form.get(plan.key, MISSING)
+        if plan.many and value is not MISSING and not isinstance(value, list):
             value = [value]
         return value
 
@@ -225,7 +200,7 @@ class Resolver:
     def resolve(self, callee: Any) -> Generator[Call, Any, dict[str, Any]]:
         """The keyword arguments for `callee`: by its flat plan when it has one."""
         plan = self.flat_plan(callee)
-        if plan is None:
+        if plan is None or plan.markers:
             return (yield from self.arguments(callee.plans))
         if plan.standalone:
             kwargs: dict[str, Any] = yield Call(self.run_async, (plan,), None, True)
@@ -407,13 +382,5 @@ def _name_of(func: Any) -> str:
     return str(getattr(func, "__name__", func))
 
 
-class _Missing:
-    def __repr__(self) -> str:
-        return "MISSING"
-
-
-_MISSING: Any = _Missing()
 #: The arguments of a provider that takes none; never mutated.
 _NO_ARGUMENTS: dict[str, Any] = {}
-#: Marker sources read without the body; the others are in the form.
-_AT_HAND = frozenset({"query", "header", "cookie", "path"})

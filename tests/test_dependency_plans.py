@@ -18,7 +18,7 @@ import pytest
 from pydantic import BaseModel
 
 import responder
-from responder import Request, Response
+from responder import Header, Query, Request, Response
 from responder.adapters.testing import TestClient
 
 
@@ -259,3 +259,64 @@ def test_a_sync_provider_that_returns_an_awaitable_is_awaited(
 
     with api.test_client(mode=mode) as client:
         assert client.get("/wrapped").text == "loaded"
+
+
+def _paging_app(providers: str, handler: str, calls: list[str]) -> responder.API:
+    """A provider reading a `Query` marker, a handler reading a `Header` one, in given colours."""
+    api = responder.API()
+
+    if providers == "sync":
+
+        @api.dependency(name="page")
+        def sync_page(size: int = Query(10, ge=1, le=50)) -> dict[str, int]:
+            calls.append("page")
+            return {"size": size}
+
+    else:
+
+        @api.dependency(name="page")
+        async def async_page(size: int = Query(10, ge=1, le=50)) -> dict[str, int]:
+            calls.append("page")
+            return {"size": size}
+
+    if handler == "sync":
+
+        @api.route("/list")
+        def listing(req: Request, resp: Response, *, page: Any, n: int = Header(...)) -> None:
+            resp.media = {"page": page, "n": n}
+
+    else:
+
+        @api.route("/list")
+        async def listing_async(
+            req: Request, resp: Response, *, page: Any, n: int = Header(...)
+        ) -> None:
+            resp.media = {"page": page, "n": n}
+
+    return api
+
+
+@pytest.mark.parametrize("handler_colour", HANDLERS)
+@pytest.mark.parametrize("provider_colour", ["sync", "async"])
+def test_markers_of_providers_and_handlers(
+    mode: str, provider_colour: str, handler_colour: str
+) -> None:
+    """A provider's bad marker stops it before it runs; the handler's is reported after."""
+    calls: list[str] = []
+    api = _paging_app(provider_colour, handler_colour, calls)
+    with api.test_client(mode=mode) as client:
+        ok = client.get("/list?size=5", headers={"N": "3"})
+        assert ok.json() == {"page": {"size": 5}, "n": 3}
+        assert client.get("/list", headers={"N": "4"}).json() == {"page": {"size": 10}, "n": 4}
+        assert calls == ["page", "page"]
+
+        calls.clear()
+        bad_provider = client.get("/list?size=0", headers={"N": "x"})
+        assert bad_provider.status_code == 422
+        assert [e["loc"] for e in bad_provider.json()["errors"]] == [["query", "size"]]
+        assert calls == []  # refused before it ran
+
+        bad_handler = client.get("/list?size=7")
+        assert bad_handler.status_code == 422
+        assert [e["loc"] for e in bad_handler.json()["errors"]] == [["header", "n"]]
+        assert calls == ["page"]  # the provider ran; the handler did not
