@@ -377,22 +377,31 @@ def _flat_plan(
             elif kind in ("marker", "path") and plan.marker and plan.marker.source in AT_HAND:
                 steps.append(Step(None, plan, (), chain[-1] if chain else None))
                 entries.append((name, _MARKER, plan))
-            elif kind != "named":
-                return None
-            elif name in path_names:
+            elif kind == "named" and name in path_names:
                 entries.append((name, _PATH, None))
-            else:
-                provider = registry.by_name.get(name)
-                if provider is None or provider.scope != "request" or provider.func in chain:
+            elif kind in ("named", "depends"):
+                if kind == "named":
+                    provider = registry.by_name.get(name)
+                else:  # `Depends(func)`: the same provider wherever func is asked for
+                    provider = registry.for_func(plan.provider)  # type: ignore[arg-type]
+                if provider is None or not provided(provider, chain):
                     return None
-                if provider.func not in seen:
-                    own = recipe(plans_for(provider.func), (*chain, provider.func))
-                    if own is None:
-                        return None
-                    seen.add(provider.func)
-                    steps.append(Step(provider, None, own))
                 entries.append((name, _PROVIDED, provider.func))
+            else:
+                return None
         return tuple(entries)
+
+    def provided(provider: Provider, chain: tuple[Any, ...]) -> bool:
+        """Add `provider`'s steps once; False when the flat path cannot run it."""
+        if provider.scope != "request" or provider.func in chain:
+            return False  # app scope, or a cycle: `Resolver.arguments` says which
+        if provider.func not in seen:
+            own = recipe(plans_for(provider.func), (*chain, provider.func))
+            if own is None:
+                return False
+            seen.add(provider.func)
+            steps.append(Step(provider, None, own))
+        return True
 
     top = recipe(plans, ())
     return None if top is None else FlatPlan(tuple(steps), top)

@@ -18,7 +18,7 @@ import pytest
 from pydantic import BaseModel
 
 import responder
-from responder import Header, Query, Request, Response
+from responder import Depends, Header, Query, Request, Response
 from responder.adapters.testing import TestClient
 
 
@@ -320,3 +320,44 @@ def test_markers_of_providers_and_handlers(
         assert bad_handler.status_code == 422
         assert [e["loc"] for e in bad_handler.json()["errors"]] == [["header", "n"]]
         assert calls == ["page"]  # the provider ran; the handler did not
+
+
+@pytest.mark.parametrize("colour", ["sync", "async"])
+def test_depends_and_names_share_one_provider_per_request(mode: str, colour: str) -> None:
+    """`Depends(func)` and the name func is registered under are one provider, made once."""
+    made: list[str] = []
+    api = responder.API()
+
+    if colour == "sync":
+
+        def db() -> str:
+            made.append("db")
+            return "db"
+
+        def user(db: str = Depends(db)) -> str:
+            return f"user on {db}"
+
+        @api.route("/me")
+        def me(req: Request, resp: Response, *, who: str = Depends(user), conn: Any) -> None:
+            resp.media = {"who": who, "conn": conn}
+
+    else:
+
+        async def db() -> str:
+            made.append("db")
+            return "db"
+
+        async def user(db: str = Depends(db)) -> str:
+            return f"user on {db}"
+
+        @api.route("/me")
+        async def me_async(
+            req: Request, resp: Response, *, who: str = Depends(user), conn: Any
+        ) -> None:
+            resp.media = {"who": who, "conn": conn}
+
+    api.add_dependency("conn", db)
+    with api.test_client(mode=mode) as client:
+        for _ in range(2):
+            assert client.get("/me").json() == {"who": "user on db", "conn": "db"}
+    assert made == ["db", "db"]  # once per request, though asked for twice
