@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -43,3 +44,15 @@ def uploads(monkeypatch: pytest.MonkeyPatch) -> list[UploadFile]:
 
     monkeypatch.setattr("responder.multipart.UploadFile", Recorded)
     return made
+
+
+@pytest.fixture(scope="module")
+def loop() -> Iterator[asyncio.AbstractEventLoop]:
+    """One event loop for a module's raw ASGI calls, closed cleanly at the end."""
+    event_loop = asyncio.new_event_loop()
+    try:
+        yield event_loop
+    finally:
+        event_loop.run_until_complete(event_loop.shutdown_asyncgens())
+        event_loop.run_until_complete(event_loop.shutdown_default_executor())
+        event_loop.close()

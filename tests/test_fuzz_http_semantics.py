@@ -31,7 +31,6 @@ import math
 import os
 import random
 import re
-import threading
 import urllib.parse
 import warnings
 from collections.abc import Iterator
@@ -42,7 +41,8 @@ from typing import Annotated, Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, event, given, reject, settings
+from fuzz_support import build, call_asgi, call_wsgi, examples, send
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
@@ -63,10 +63,8 @@ MODES = ("wsgi", "asgi")
 #: Visible ASCII and tab: a header value any HTTP stack carries unchanged (ends trimmed).
 HEADER_CHARS = "".join(chr(c) for c in range(0x20, 0x7F)) + "\t"
 PROBLEM_JSON = "application/problem+json"
-#: A request slower than this is reported as a hang instead of stalling the run.
-HANG_SECONDS = 20.0
 FUZZ = settings(
-    max_examples=int(os.environ.get("FUZZ_EXAMPLES", 100)),  # deeper: set FUZZ_EXAMPLES
+    max_examples=examples(100),  # deeper: set FUZZ_EXAMPLES
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
@@ -235,35 +233,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 
 # -- sending ---------------------------------------------------------------------------
-
-
-def build(client: TestClient, method: str, url: str, **kwargs: Any) -> httpx.Request:
-    """Build a request, discarding inputs httpx refuses to put on the wire at all."""
-    try:
-        return client.build_request(method, url, **kwargs)
-    except (httpx.InvalidURL, httpx.LocalProtocolError, UnicodeError, ValueError):
-        reject()
-
-
-def send(client: TestClient, request: httpx.Request) -> httpx.Response:
-    """Send `request` on a watchdog thread, so a hang fails one example, not the run."""
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            outcome["response"] = client.send(request, follow_redirects=False)
-        except BaseException as exc:  # noqa: BLE001 - re-raised below, on the test thread
-            outcome["error"] = exc
-
-    worker = threading.Thread(target=run, name="fuzz-semantics", daemon=True)
-    worker.start()
-    worker.join(HANG_SECONDS)
-    if worker.is_alive():
-        pytest.fail(f"{client.mode}: no response within {HANG_SECONDS}s to {request!r}")
-    if "error" in outcome:
-        raise outcome["error"]
-    response: httpx.Response = outcome["response"]
-    return response
 
 
 def both(site: Site, method: str, url: str, **kwargs: Any) -> dict[str, httpx.Response]:
@@ -987,46 +956,6 @@ def _scope(method: str, raw_path: bytes) -> dict[str, Any]:
     }
 
 
-def call_wsgi(api: responder.API, environ: dict[str, Any]) -> tuple[int, bytes]:
-    """Call the WSGI face as a server would; an escaping exception fails the example."""
-    started: list[str] = []
-
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-        started.append(status)
-        return lambda data: None
-
-    result = api(environ, start_response)
-    try:
-        body = b"".join(result)
-    finally:
-        close = getattr(result, "close", None)
-        if close is not None:
-            close()
-    return int(started[-1].split()[0]), body
-
-
-def call_asgi(
-    api: responder.API, loop: asyncio.AbstractEventLoop, scope: dict[str, Any]
-) -> tuple[int, bytes]:
-    """Call the ASGI face on `loop`; an escaping exception fails the example."""
-    sent: list[dict[str, Any]] = []
-    delivered = False
-
-    async def receive() -> dict[str, Any]:
-        nonlocal delivered
-        if delivered:
-            await asyncio.sleep(3600)  # connected, with nothing more to say
-        delivered = True
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send_message(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    loop.run_until_complete(asyncio.wait_for(api(scope, receive, send_message), HANG_SECONDS))
-    assert sent and sent[0]["type"] == "http.response.start", sent
-    return int(sent[0]["status"]), b"".join(m.get("body", b"") for m in sent[1:])
-
-
 @pytest.fixture(scope="module")
 def raw_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[responder.API, Path]]:
     """A second app over its own tree, driven without an HTTP client in between."""
@@ -1034,18 +963,6 @@ def raw_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[respond
     api = build_api(_make_tree(base))
     with api.wsgi_lifespan():
         yield api, base
-
-
-@pytest.fixture(scope="module")
-def loop() -> Iterator[asyncio.AbstractEventLoop]:
-    """One event loop for every raw ASGI call, closed cleanly at the end."""
-    event_loop = asyncio.new_event_loop()
-    try:
-        yield event_loop
-    finally:
-        event_loop.run_until_complete(event_loop.shutdown_asyncgens())
-        event_loop.run_until_complete(event_loop.shutdown_default_executor())
-        event_loop.close()
 
 
 @FUZZ

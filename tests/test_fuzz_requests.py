@@ -15,8 +15,6 @@ import asyncio
 import contextlib
 import io
 import json
-import os
-import threading
 import urllib.parse
 import uuid
 import warnings
@@ -27,7 +25,8 @@ import httpx
 import msgpack
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, reject, settings
+from fuzz_support import build, call_asgi, call_wsgi, examples, send
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import responder
@@ -44,10 +43,8 @@ with warnings.catch_warnings():
 
 MODES = ("wsgi", "asgi")
 PROBLEM_JSON = "application/problem+json"
-#: A request that takes longer than this is reported as a hang, not waited on forever.
-HANG_SECONDS = 20.0
 FUZZ = settings(
-    max_examples=int(os.environ.get("FUZZ_EXAMPLES", 250)),  # deeper: set FUZZ_EXAMPLES
+    max_examples=examples(250),  # deeper: set FUZZ_EXAMPLES
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
@@ -338,39 +335,6 @@ content_types = st.builds(
 # -- sending and checking ---------------------------------------------------------------
 
 
-def build(client: TestClient, method: str, url: str, **kwargs: Any) -> httpx.Request:
-    """Build a request, discarding inputs httpx itself refuses to put on the wire.
-
-    Those are the client's limits (URL too long, control characters), not the
-    server's: nothing reaches the application, so there is nothing to test.
-    """
-    try:
-        return client.build_request(method, url, **kwargs)
-    except (httpx.InvalidURL, httpx.LocalProtocolError, UnicodeError, ValueError):
-        reject()
-
-
-def send(client: TestClient, request: httpx.Request) -> httpx.Response:
-    """Send `request` on a watchdog thread, so a hang fails the example instead of the run."""
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            outcome["response"] = client.send(request, follow_redirects=False)
-        except BaseException as exc:  # noqa: BLE001 - re-raised below, on the test thread
-            outcome["error"] = exc
-
-    worker = threading.Thread(target=run, name="fuzz-request", daemon=True)
-    worker.start()
-    worker.join(HANG_SECONDS)
-    if worker.is_alive():
-        pytest.fail(f"{client.mode}: no response within {HANG_SECONDS}s to {request!r}")
-    if "error" in outcome:
-        raise outcome["error"]
-    response: httpx.Response = outcome["response"]
-    return response
-
-
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
@@ -482,58 +446,6 @@ raw_bytes = st.binary(max_size=40)
 latin1_text = st.text(alphabet=st.characters(max_codepoint=0xFF), max_size=40)
 
 
-def _call_wsgi(api: responder.API, environ: dict[str, Any]) -> tuple[int, bytes]:
-    """Call the WSGI face directly; an exception escaping it is a server error."""
-    started: list[str] = []
-
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-        started.append(status)
-        return lambda data: None
-
-    result = api(environ, start_response)
-    try:
-        body = b"".join(result)
-    finally:
-        close = getattr(result, "close", None)
-        if close is not None:
-            close()
-    return int(started[0].split()[0]), body
-
-
-def _call_asgi(
-    api: responder.API, loop: asyncio.AbstractEventLoop, scope: dict[str, Any], body: bytes
-) -> tuple[int, bytes]:
-    """Call the ASGI face directly on `loop`; an exception escaping it is a server error."""
-    sent: list[dict[str, Any]] = []
-    delivered = False
-
-    async def receive() -> dict[str, Any]:
-        nonlocal delivered
-        if delivered:
-            await asyncio.sleep(3600)  # a client that stays connected and sends nothing more
-        delivered = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    async def send_message(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    loop.run_until_complete(asyncio.wait_for(api(scope, receive, send_message), HANG_SECONDS))
-    assert sent and sent[0]["type"] == "http.response.start", sent
-    return int(sent[0]["status"]), b"".join(m.get("body", b"") for m in sent[1:])
-
-
-@pytest.fixture(scope="module")
-def loop() -> Iterator[asyncio.AbstractEventLoop]:
-    """One event loop for every raw ASGI example, closed cleanly at the end."""
-    event_loop = asyncio.new_event_loop()
-    try:
-        yield event_loop
-    finally:
-        event_loop.run_until_complete(event_loop.shutdown_asyncgens())
-        event_loop.run_until_complete(event_loop.shutdown_default_executor())
-        event_loop.close()
-
-
 @FUZZ
 @given(
     method=st.sampled_from(METHODS),
@@ -609,8 +521,8 @@ def test_raw_requests_through_both_adapters(
         "server": ("testserver", 80),
     }
     results = {
-        "wsgi": _call_wsgi(raw_api, environ),
-        "asgi": _call_asgi(raw_api, loop, scope, body),
+        "wsgi": call_wsgi(raw_api, environ),
+        "asgi": call_asgi(raw_api, loop, scope, body),
     }
     for mode, (status, payload) in results.items():
         where = f"{mode} {method} {full_path!r} CL={content_length!r} CT={content_type!r}"

@@ -9,10 +9,10 @@ body must be closed at once.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import pytest
+from fuzz_support import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -248,7 +248,7 @@ def _chunks(body: bytes, sizes: list[int]) -> list[bytes]:
 
 
 @settings(
-    max_examples=int(os.environ.get("FUZZ_EXAMPLES", 40)),  # deeper: set FUZZ_EXAMPLES
+    max_examples=examples(40),  # deeper: set FUZZ_EXAMPLES
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
