@@ -10,7 +10,6 @@ both protocol faces of the same application.
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 import urllib.parse
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from typing import Any
 import msgpack
 import pytest
 import yaml
+from raw_http import asgi_scope, wsgi_environ
 
 import responder
 from responder.adapters.testing import TestClient
@@ -344,23 +344,7 @@ def test_non_numeric_content_length_is_a_400(client: TestClient, reader: str, le
 
 def call_wsgi(api: responder.API, method: str, path: str, **environ: Any) -> tuple[int, bytes]:
     """Call the WSGI face with a minimal PEP 3333 environ; return (status, body)."""
-    full: dict[str, Any] = {
-        "REQUEST_METHOD": method,
-        "SCRIPT_NAME": "",
-        "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "SERVER_NAME": "testserver",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "wsgi.input": io.BytesIO(b"{}"),
-        "wsgi.errors": io.StringIO(),
-        "wsgi.url_scheme": "http",
-        "wsgi.version": (1, 0),
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-        **environ,
-    }
+    full = wsgi_environ(method, path, body=b"{}", **environ)
     started: list[str] = []
 
     def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
@@ -382,20 +366,7 @@ def call_asgi(
     headers: list[tuple[bytes, bytes]] | None = None,
 ) -> tuple[int, bytes]:
     """Call the ASGI face with a minimal HTTP scope and a `{}` body; return (status, body)."""
-    scope: dict[str, Any] = {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode("utf-8"),
-        "query_string": query_string,
-        "root_path": "",
-        "headers": [(b"host", b"testserver"), *(headers or [])],
-        "client": ("127.0.0.1", 50000),
-        "server": ("testserver", 80),
-    }
+    scope = asgi_scope(method, path, query=query_string, headers=headers)
     sent: list[dict[str, Any]] = []
 
     async def receive() -> dict[str, Any]:

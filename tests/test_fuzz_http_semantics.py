@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import io
 import json
 import math
 import os
@@ -41,10 +40,11 @@ from typing import Annotated, Any
 
 import httpx
 import pytest
-from fuzz_support import build, call_asgi, call_wsgi, examples, send
+from fuzz_support import build, examples, send
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from raw_http import asgi_scope, call_asgi, call_wsgi, wsgi_environ
 
 import responder
 from responder import Cookie, Header, Query
@@ -918,42 +918,19 @@ def test_path_jail_holds(site: Site, prefix: str, path: str, encode: bool, metho
 def _environ(method: str, raw_path: bytes) -> dict[str, Any]:
     """The environ a WSGI server builds for `raw_path`: decoded bytes as latin-1."""
     path, _, query = raw_path.partition(b"?")
-    return {
-        "REQUEST_METHOD": method,
-        "SCRIPT_NAME": "",
-        "PATH_INFO": urllib.parse.unquote_to_bytes(path).decode("latin-1"),
-        "QUERY_STRING": query.decode("latin-1"),
-        "SERVER_NAME": "testserver",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": "testserver",
-        "wsgi.input": io.BytesIO(b""),
-        "wsgi.errors": io.StringIO(),
-        "wsgi.url_scheme": "http",
-        "wsgi.version": (1, 0),
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-    }
+    return wsgi_environ(
+        method,
+        urllib.parse.unquote_to_bytes(path).decode("latin-1"),
+        query=query.decode("latin-1"),
+        HTTP_HOST="testserver",
+    )
 
 
 def _scope(method: str, raw_path: bytes) -> dict[str, Any]:
     """The scope an ASGI server builds for `raw_path`, decoding the path as UTF-8."""
     path, _, query = raw_path.partition(b"?")
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": urllib.parse.unquote_to_bytes(path).decode("utf-8", "replace"),
-        "raw_path": path,
-        "query_string": query,
-        "root_path": "",
-        "headers": [(b"host", b"testserver")],
-        "client": ("127.0.0.1", 50000),
-        "server": ("testserver", 80),
-    }
+    decoded = urllib.parse.unquote_to_bytes(path).decode("utf-8", "replace")
+    return asgi_scope(method, decoded, raw_path=path, query=query)
 
 
 @pytest.fixture(scope="module")

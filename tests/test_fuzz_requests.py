@@ -25,9 +25,10 @@ import httpx
 import msgpack
 import pytest
 import yaml
-from fuzz_support import build, call_asgi, call_wsgi, examples, send
+from fuzz_support import build, examples, send
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from raw_http import asgi_scope, call_asgi, call_wsgi, wsgi_environ
 
 import responder
 from responder.adapters.testing import TestClient
@@ -481,45 +482,27 @@ def test_raw_requests_through_both_adapters(
     is something a real client can make a real server hand to the application.
     """
     full_path = prefix + path
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": method,
-        "SCRIPT_NAME": "",
-        "PATH_INFO": full_path,
-        "QUERY_STRING": query.decode("latin-1"),
-        "SERVER_NAME": "testserver",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "CONTENT_TYPE": content_type,
-        "CONTENT_LENGTH": content_length,
-        "wsgi.input": io.BytesIO(body),
-        "wsgi.errors": io.StringIO(),
-        "wsgi.url_scheme": "http",
-        "wsgi.version": (1, 0),
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-    }
+    environ = wsgi_environ(
+        method,
+        full_path,
+        query=query.decode("latin-1"),
+        body=body,
+        CONTENT_TYPE=content_type,
+        CONTENT_LENGTH=content_length,
+    )
     for name, value in extra:
         environ["HTTP_" + name.upper().replace("-", "_")] = value
-    scope: dict[str, Any] = {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": full_path,
-        "raw_path": full_path.encode("latin-1"),
-        "query_string": query,
-        "root_path": "",
-        "headers": [
-            (b"host", b"testserver"),
+    scope = asgi_scope(
+        method,
+        full_path,
+        raw_path=full_path.encode("latin-1"),
+        query=query,
+        headers=[
             (b"content-type", content_type.encode("latin-1")),
             (b"content-length", content_length.encode("latin-1")),
             *((n.lower().encode("latin-1"), v.encode("latin-1")) for n, v in extra),
         ],
-        "client": ("127.0.0.1", 50000),
-        "server": ("testserver", 80),
-    }
+    )
     results = {
         "wsgi": call_wsgi(raw_api, environ),
         "asgi": call_asgi(raw_api, loop, scope, body),

@@ -7,7 +7,6 @@ adapter an environ as a server would and look at what comes back.
 
 from __future__ import annotations
 
-import io
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -17,6 +16,7 @@ from wsgiref.util import FileWrapper
 import pytest
 from gunicorn.http.wsgi import FileWrapper as GunicornFileWrapper
 from gunicorn.util import has_fileno
+from raw_http import wsgi_environ
 
 import responder
 
@@ -38,23 +38,7 @@ class Call:
     """One WSGI call: the status and headers given to start_response, and the body."""
 
     def __init__(self, api: responder.API, method: str, path: str, **environ: Any) -> None:
-        full: dict[str, Any] = {
-            "REQUEST_METHOD": method,
-            "SCRIPT_NAME": "",
-            "PATH_INFO": path,
-            "QUERY_STRING": "",
-            "SERVER_NAME": "testserver",
-            "SERVER_PORT": "80",
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "wsgi.input": io.BytesIO(b""),
-            "wsgi.errors": io.StringIO(),
-            "wsgi.url_scheme": "http",
-            "wsgi.version": (1, 0),
-            "wsgi.multithread": False,
-            "wsgi.multiprocess": False,
-            "wsgi.run_once": False,
-            **environ,
-        }
+        full = wsgi_environ(method, path, **environ)
         self.headers: dict[str, str] = {}
         self.status = 0
 

@@ -10,13 +10,13 @@ of file descriptors after a few hundred requests to async routes.
 from __future__ import annotations
 
 import gc
-import io
 import os
 import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
+from raw_http import wsgi_environ
 
 import responder
 
@@ -25,23 +25,6 @@ FD_DIR = Path("/proc/self/fd")
 
 def _open_fds() -> int:
     return len(os.listdir(FD_DIR))
-
-
-def _environ(path: str) -> dict[str, Any]:
-    return {
-        "REQUEST_METHOD": "GET",
-        "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "SERVER_NAME": "testserver",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(b""),
-        "wsgi.errors": io.StringIO(),
-        "wsgi.multithread": True,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-    }
 
 
 @pytest.mark.skipif(not FD_DIR.is_dir(), reason="counting descriptors needs /proc")
@@ -56,7 +39,10 @@ def test_a_thread_per_request_server_does_not_leak_loops() -> None:
 
     def one_request() -> None:
         statuses: list[str] = []
-        body = api(_environ("/"), lambda status, headers, exc_info=None: statuses.append(status))
+        body = api(
+            wsgi_environ("GET", "/", **{"wsgi.multithread": True}),
+            lambda status, headers, exc_info=None: statuses.append(status),
+        )
         answers.append((statuses[0], b"".join(body)))
 
     def serve(count: int) -> None:
