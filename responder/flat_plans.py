@@ -1,12 +1,14 @@
 """Flat plans: a callee's providers as a list of steps, not nested generators.
 
-Most handlers take registered providers, the request, path values and a body
-model. `flat_plan` turns their `ArgPlan`s, once per route, into `Step`s in the
-order `Resolver.arguments` would run them and a `Recipe` naming where each
-keyword argument comes from; when every provider is async, the plan is also
-compiled into one coroutine. Its own module because it is a second, faster
-way to the values `Resolver.arguments` gives, and must match it in order,
-caching, teardowns and 422s: that reads best in one place. The calls that
+Most handlers take providers (by name or `Depends`), the request, path
+values, markers read from the request and a body model. `flat_plan` turns
+their `ArgPlan`s, once per route, into `Step`s in the order
+`Resolver.arguments` would run them and a `Recipe` naming where each keyword
+argument comes from; when the providers are all async, or all sync, the plan
+is also compiled into code that runs them without a resolver. Its own
+module because it is a second, faster way to the values `Resolver.arguments`
+gives, and must match it in order, caching, teardowns and 422s: that reads
+best in one place. The calls that
 step and close generator dependencies live here too, as the plans, the
 `Resolver` and the pipeline all use them.
 """
@@ -43,6 +45,7 @@ __all__ = [
     "FlatPlan",
     "Recipe",
     "Step",
+    "body_value",
     "closing_call",
     "flat_plan",
     "never_yielded",
@@ -261,42 +264,43 @@ def _read_body_sync(
     plan: ArgPlan, req: Request, bodies: dict[Any, Any], errors: list[dict[str, Any]]
 ) -> Any:
     """`_read_body`, reading the body on this thread."""
-    if req.method not in WRITE_METHODS:
-        return None if plan.default is EMPTY else plan.default
-    if plan.annotation not in bodies:
-        take_body(plan, req.media_sync(), bodies, {}, errors)
-    return bodies.get(plan.annotation)
+    if req.method in WRITE_METHODS and plan.annotation not in bodies:
+        take_body(plan, req.media_sync(), bodies, errors)
+    return body_value(plan, req, bodies)
 
 
 async def _read_body(
     plan: ArgPlan, req: Request, bodies: dict[Any, Any], errors: list[dict[str, Any]]
 ) -> Any:
-    """A body model's value, as `Resolver.values_for` would give it (None if invalid)."""
-    if req.method not in WRITE_METHODS:
-        return None if plan.default is EMPTY else plan.default
-    if plan.annotation not in bodies:
-        take_body(plan, await req.media(), bodies, {}, errors)
-    return bodies.get(plan.annotation)
+    """Read and validate the body for a model parameter, once per model; return its value."""
+    if req.method in WRITE_METHODS and plan.annotation not in bodies:
+        take_body(plan, await req.media(), bodies, errors)
+    return body_value(plan, req, bodies)
 
 
 def take_body(
-    plan: ArgPlan,
-    media: Any,
-    bodies: dict[Any, Any],
-    values: dict[str, Any],
-    errors: list[dict[str, Any]],
+    plan: ArgPlan, media: Any, bodies: dict[Any, Any], errors: list[dict[str, Any]]
 ) -> None:
-    """Validate a body for a model parameter: into `values` and `bodies`, or into `errors`."""
+    """Validate a body for a model parameter: into `bodies` by its model, or into `errors`."""
     if plan.model and not isinstance(media, dict):
         errors.append({"type": "model_type", "loc": ["body"], "msg": "The body must be an object"})
         return
     assert plan.adapter is not None
     try:
-        value = plan.adapter.validate_python(media)
+        bodies[plan.annotation] = plan.adapter.validate_python(media)
     except ValidationError as exc:
         errors.extend(validation_errors(exc, ["body"]))
-        return
-    bodies[plan.annotation] = values[plan.name] = value
+
+
+def body_value(plan: ArgPlan, req: Request, bodies: dict[Any, Any]) -> Any:
+    """What a body-model parameter receives, once `take_body` has run.
+
+    Its default (or None) on a method that sends no body; else the validated
+    body, or None when it did not validate (the request ends in a 422 then).
+    """
+    if req.method not in WRITE_METHODS:
+        return None if plan.default is EMPTY else plan.default
+    return bodies.get(plan.annotation)
 
 
 def recipe_values(
@@ -318,30 +322,29 @@ def recipe_values(
             values[name] = req
         elif source is _RESPONSE:
             values[name] = resp
-        elif req.method not in WRITE_METHODS:  # the body, for a model
-            values[name] = None if key.default is EMPTY else key.default
-        elif key.annotation in bodies:
-            values[name] = bodies[key.annotation]
+        else:  # the body, for a model
+            values[name] = body_value(key, req, bodies)
     return values
 
 
 def flat_plan(callee: Any, registry: Registry, params: dict[str, Any]) -> FlatPlan | None:
     """`callee`'s parameters as a flat plan, or None when `Resolver.arguments` must resolve them.
 
-    Most handlers take registered providers, the request, path values
-    and a body model. For them the pipeline runs the plan in a plain
-    loop (`Resolver.next_call` until it returns None, then
-    `Resolver.values_for`) rather than `Resolver.arguments`' generators
-    nested per provider, which cost more than the providers themselves.
-    The order, caching, teardowns and 422s are those of `Resolver.arguments`.
+    For them the pipeline runs the plan's compiled code (`FlatPlan.call`,
+    `FlatPlan.sync_call`), or else a plain loop (`Resolver.next_call` until
+    it returns None, then `Resolver.values_for`), rather than
+    `Resolver.arguments`' generators nested per provider, which cost more
+    than the providers themselves. The order, caching, teardowns and 422s
+    are those of `Resolver.arguments`.
 
     Args:
         callee: An `endpoint.Callee`; its `steps` slot keeps the plan
             until a provider is registered or the path values change.
 
     Returns:
-        The plan, or None for markers, `Depends`, app scope, a name
-        nothing provides or a cycle.
+        The plan, or None when a parameter needs the general path: a form
+        or file marker, an app-scoped provider, a name nothing provides, or
+        a cycle.
     """
     memo = callee.steps
     if (

@@ -4,9 +4,9 @@
 each parameter's value comes from. `Resolver` fills those in for one request or
 WebSocket connection, memoizing providers, collecting validation errors into
 one 422, and keeping the generator teardowns for after the response is sent.
-It follows a callee's flat plan (`flat_plans`) when there is one, and
-resolves the rest (markers, `Depends`, app scope) itself, provider by
-provider.
+It follows a callee's flat plan (`flat_plans`) when that plan has no
+markers, and resolves everything else (markers, form and file values, app
+scope) itself, provider by provider.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from .flat_plans import (
     FlatPlan,
     Recipe,
     Step,
+    body_value,
     flat_plan,
     never_yielded,
     recipe_values,
@@ -169,13 +170,10 @@ class Resolver:
         self, plan: ArgPlan, values: dict[str, Any], errors: list[dict[str, Any]]
     ) -> Generator[Call, Any, None]:
         req = self.req
-        if req.method not in WRITE_METHODS:
-            values[plan.name] = None if plan.default is EMPTY else plan.default
-        elif plan.annotation in self._bodies:
-            values[plan.name] = self._bodies[plan.annotation]
-        else:
+        if req.method in WRITE_METHODS and plan.annotation not in self._bodies:
             media = yield Call(req.media, (), None, True, req.media_sync)
-            take_body(plan, media, self._bodies, values, errors)
+            take_body(plan, media, self._bodies, errors)
+        values[plan.name] = body_value(plan, req, self._bodies)
 
     def _form_value(self, source: str, plan: ArgPlan) -> Generator[Call, Any, Any]:
         """A form or file marker's raw value, reading the body when first needed."""
@@ -199,7 +197,7 @@ class Resolver:
 
     def resolve(self, callee: Any) -> Generator[Call, Any, dict[str, Any]]:
         """The keyword arguments for `callee`: by its flat plan when it has one."""
-        plan = self.flat_plan(callee)
+        plan = flat_plan(callee, self.registry, self.path_params)
         if plan is None or plan.markers:
             return (yield from self.arguments(callee.plans))
         if plan.standalone:
@@ -209,10 +207,6 @@ class Resolver:
         while call is not None:
             call = self.next_call(plan, (yield call))
         return self.values_for(plan.recipe)
-
-    def flat_plan(self, callee: Any) -> FlatPlan | None:
-        """`callee`'s flat plan for this request (see `flat_plan`), or None."""
-        return flat_plan(callee, self.registry, self.path_params)
 
     async def run_async(self, plan: FlatPlan) -> dict[str, Any]:
         """Run a plan of async providers in one coroutine; return the callee's arguments.
@@ -243,7 +237,7 @@ class Resolver:
             if step.provider is None:  # the body just read, for a model
                 if self._errors is None:
                     self._errors = []
-                take_body(step.plan, value, self._bodies, {}, self._errors)
+                take_body(step.plan, value, self._bodies, self._errors)
             elif step.gen:
                 if value is NO_VALUE:
                     raise never_yielded(step.name)
